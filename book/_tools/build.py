@@ -200,6 +200,8 @@ def check() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
         shutil.copy(ROOT / "settings.ini", t)
+        if (ROOT / "index.ipynb").exists():
+            shutil.copy(ROOT / "index.ipynb", t)
         shutil.copytree(BOOK, t / "book", ignore=shutil.ignore_patterns("_*", ".*"))
         (t / "micrograd").mkdir()
         if (ROOT / "micrograd" / "__init__.py").exists():
