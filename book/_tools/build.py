@@ -4,6 +4,7 @@ Usage (the Makefile calls these; run from the repository root):
     python book/_tools/build.py tests            write tests/test_<chapter>.py from the chapters' test cells
     python book/_tools/build.py check            fail if micrograd/ or tests/ differ from what the chapters export
     python book/_tools/build.py book             execute the chapters in a staging copy and render the site to _book/
+    python book/_tools/build.py run NOTEBOOK     execute one chapter as the build does; name the failing cell
     python book/_tools/build.py preview          serve the site on localhost and rebuild it when a chapter changes
 
 Cell directives (the `#|` lines at the top of a code cell):
@@ -285,7 +286,7 @@ def execute(path_and_rel: tuple[str, str]) -> tuple[str, str | None, float]:
                        and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
         code = src(nb.cells[failed]) if failed is not None else ""
         first = next((ln for ln in code.split("\n") if ln.strip() and not ln.startswith("#|")), "")
-        lines = [ln for ln in str(e).strip().split("\n") if ln.strip()]
+        lines = [ln for ln in re.sub(r"\x1b\[[0-9;]*m", "", str(e)).strip().split("\n") if ln.strip()]
         return rel, f"{rel}: code cell {failed} (starting `{first.strip()}`) raised {lines[-1] if lines else e}", time.time() - t0
     except Exception as e:  # a kernel that died, a timeout
         return rel, f"{rel}: execution failed: {type(e).__name__}: {e}", time.time() - t0
@@ -324,6 +325,17 @@ def stage(only: list[str] | None = None) -> None:
                 errors.append(err)
     if errors:
         raise BuildError("a chapter failed while executing:\n  " + "\n  ".join(errors))
+
+
+def run_one(rel: str) -> int:
+    """Execute one chapter in a scratch copy (as the build does) and report the first failing cell."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dest = Path(tmp) / Path(rel).name
+        shutil.copy(ROOT / rel, dest)
+        stage_notebook(dest, rel)
+        _, err, secs = execute((str(dest), rel))
+        print(err or f"{rel}: every cell ran ({secs:.1f} s)")
+        return 1 if err else 0
 
 
 def render() -> Path:
@@ -366,7 +378,8 @@ def preview(port: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["tests", "check", "book", "preview"])
+    ap.add_argument("command", choices=["tests", "check", "book", "preview", "run"])
+    ap.add_argument("notebook", nargs="?", help="with `run`: the chapter to execute, e.g. book/05_backprop.ipynb")
     ap.add_argument("--port", type=int, default=4200)
     a = ap.parse_args(argv)
     try:
@@ -376,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if a.command == "check":
             return check()
+        if a.command == "run":
+            return run_one(a.notebook)
         if a.command == "book":
             stage()
             index = render()
