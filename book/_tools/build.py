@@ -156,6 +156,8 @@ def test_module(nb_path: Path) -> str | None:
         return None
     head = GENERATED.format(src=rel)
     head += f'"""Tests of {rel}: its code cells in order, with each `#| test` cell as a test."""\n'
+    # chapters run with book/ as the working directory (nbdev_test and the site build do the same)
+    head += "import os as _os\n\n_os.chdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), '..', 'book'))\n"
     return head + "\n".join(body) + "\n"
 
 
