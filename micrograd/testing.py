@@ -53,7 +53,8 @@ def need_torch():
     except ImportError:
         pass
     msg = f"this check compares with PyTorch, which is not installed: pip install torch=={TORCH_VERSION}"
-    if os.environ.get("PYTEST_CURRENT_TEST") and os.environ.get("CI", "").lower() != "true":
+    under_pytest = os.environ.get("PYTEST_VERSION") or os.environ.get("PYTEST_CURRENT_TEST")  # pytest sets them
+    if under_pytest and os.environ.get("CI", "").lower() != "true":
         import pytest
         pytest.skip(msg)
     raise ImportError(msg)

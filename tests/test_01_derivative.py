@@ -3,6 +3,23 @@
 import os as _os
 
 _os.chdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), '..', 'book'))
+_outcome = {}
+
+
+def _run(cell):
+    "Run a test cell now, in chapter order; keep what it raised (None when it passed)."
+    try:
+        cell()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # pytest's skip and fail are BaseExceptions too
+        return e
+    return None
+
+
+def _report(outcome):
+    if outcome is not None:
+        raise outcome
 # book/01_derivative.ipynb, cell 2
 import math
 
@@ -15,9 +32,16 @@ def f(x):
 f(3.0)
 
 
-def test_f_at_3():
+def _cell_f_at_3():
     # book/01_derivative.ipynb, cell 5
     assert f(3.0) == 20.0
+
+
+_outcome['f_at_3'] = _run(_cell_f_at_3)
+
+
+def test_f_at_3():
+    _report(_outcome['f_at_3'])
 
 from micrograd.numeric import slope  # book/01_derivative.ipynb, cell 7
 # book/01_derivative.ipynb, cell 8
@@ -27,11 +51,18 @@ def df(x):
     return 6 * x - 4
 
 
-def test_slope_at_3():
+def _cell_slope_at_3():
     # book/01_derivative.ipynb, cell 11
     assert df(3.0) == 14.0
     assert abs(slope(f, 3.0) - 14.003) < 1e-9
     assert abs(slope(f, 3.0) - df(3.0) - 3 * 1e-3) < 1e-9
+
+
+_outcome['slope_at_3'] = _run(_cell_slope_at_3)
+
+
+def test_slope_at_3():
+    _report(_outcome['slope_at_3'])
 
 # book/01_derivative.ipynb, cell 13
 xs = np.linspace(-3, 5, 200)
@@ -48,11 +79,18 @@ plt.show()
 slope(f, -3.0), slope(f, 2 / 3)
 
 
-def test_slope_elsewhere():
+def _cell_slope_elsewhere():
     # book/01_derivative.ipynb, cell 17
     assert abs(slope(f, -3.0) - (-22.0)) < 3.1e-3
     assert abs(slope(f, 2 / 3) - 0.003) < 1e-9
     assert abs(df(2 / 3)) < 1e-15
+
+
+_outcome['slope_elsewhere'] = _run(_cell_slope_elsewhere)
+
+
+def test_slope_elsewhere():
+    _report(_outcome['slope_elsewhere'])
 
 # book/01_derivative.ipynb, cell 19
 hs = np.logspace(-1, -15, 57)
@@ -61,7 +99,7 @@ best = hs[int(np.argmin(forward_err))]
 best, min(forward_err)
 
 
-def test_rounding():
+def _cell_rounding():
     # book/01_derivative.ipynb, cell 20
     eps = np.finfo(float).eps
     assert eps == 2.0**-52
@@ -70,6 +108,13 @@ def test_rounding():
     assert abs(slope(f, 3.0, 1e-15) - 14.0) > 1.0   # rounding has taken over completely
     # where the two error terms are equal: 3h = eps*|f(3)|/h
     assert 1e-8 < math.sqrt(eps * 20 / 3) < 1e-7
+
+
+_outcome['rounding'] = _run(_cell_rounding)
+
+
+def test_rounding():
+    _report(_outcome['rounding'])
 
 from micrograd.numeric import central_slope  # book/01_derivative.ipynb, cell 22
 # book/01_derivative.ipynb, cell 23
@@ -84,7 +129,7 @@ ax.legend()
 plt.show()
 
 
-def test_central():
+def _cell_central():
     # book/01_derivative.ipynb, cell 24
     assert abs(central_slope(f, 3.0, 1e-3) - 14.0) < 1e-9   # exact for a parabola, up to rounding
     assert abs(central_slope(f, 3.0) - 14.0) < 1e-8
@@ -95,6 +140,13 @@ def test_central():
             assert "must not be 0" in str(e)
         else:
             raise AssertionError("h = 0 was accepted")
+
+
+_outcome['central'] = _run(_cell_central)
+
+
+def test_central():
+    _report(_outcome['central'])
 
 # book/01_derivative.ipynb, cell 26
 a, b, c = 2.0, -3.0, 10.0
@@ -108,15 +160,22 @@ dd_dc = (a * b + (c + h) - d) / h
 dd_da, dd_db, dd_dc
 
 
-def test_partials():
+def _cell_partials():
     # book/01_derivative.ipynb, cell 30
     assert d == 4.0
     assert abs(dd_da - b) < 1e-9 and abs(dd_db - a) < 1e-9 and abs(dd_dc - 1.0) < 1e-9
     assert round(dd_da, 6) == -3.0 and round(dd_db, 6) == 2.0 and round(dd_dc, 6) == 1.0
 
 
+_outcome['partials'] = _run(_cell_partials)
 
-def test_exercises():
+
+def test_partials():
+    _report(_outcome['partials'])
+
+
+
+def _cell_exercises():
     # book/01_derivative.ipynb, cell 32
     g = lambda x: x**3
     fwd, cen = slope(g, 2.0, 1e-3), central_slope(g, 2.0, 1e-3)
@@ -131,4 +190,11 @@ def test_exercises():
     # 3. f(x+h) - f(x) = (6x - 4) h + 3 h^2 for every x: the error is 3h everywhere
     for x in (-3.0, 0.0, 3.0, 10.0):
         assert abs(slope(f, x) - df(x) - 3e-3) < 1e-8
+
+
+_outcome['exercises'] = _run(_cell_exercises)
+
+
+def test_exercises():
+    _report(_outcome['exercises'])
 

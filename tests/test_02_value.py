@@ -3,6 +3,23 @@
 import os as _os
 
 _os.chdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), '..', 'book'))
+_outcome = {}
+
+
+def _run(cell):
+    "Run a test cell now, in chapter order; keep what it raised (None when it passed)."
+    try:
+        cell()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # pytest's skip and fail are BaseExceptions too
+        return e
+    return None
+
+
+def _report(outcome):
+    if outcome is not None:
+        raise outcome
 # book/02_value.ipynb, cell 4
 import gc
 import sys
@@ -12,9 +29,16 @@ number = 2.0 * -3.0 + 10.0
 number
 
 
-def test_plain_floats():
+def _cell_plain_floats():
     # book/02_value.ipynb, cell 8
     assert number == 4.0 and type(number) is float
+
+
+_outcome['plain_floats'] = _run(_cell_plain_floats)
+
+
+def test_plain_floats():
+    _report(_outcome['plain_floats'])
 
 # book/02_value.ipynb, cell 10
 class Value_v1:
@@ -54,11 +78,18 @@ d1 = a1 * b1 + c1
 d1, d1._op, d1._prev
 
 
-def test_draft():
+def _cell_draft():
     # book/02_value.ipynb, cell 16
     assert d1.data == 4.0 and d1._op == "+"
     assert d1._prev[0].data == -6.0 and d1._prev[0]._op == "*" and d1._prev[0]._prev == (a1, b1)
     assert d1._prev[1] is c1 and a1._prev == () and a1.grad == 0.0
+
+
+_outcome['draft'] = _run(_cell_draft)
+
+
+def test_draft():
+    _report(_outcome['draft'])
 
 # book/02_value.ipynb, cell 18
 def bytes_per_node(make, n=10_000):
@@ -74,18 +105,32 @@ draft_bytes = bytes_per_node(lambda: Value_v1(1.0))
 round(draft_bytes), sys.getsizeof(Value_v1(1.0)._backward)
 
 
-def test_draft_memory():
+def _cell_draft_memory():
     # book/02_value.ipynb, cell 20
     assert 270 < draft_bytes < 310                          # about 290
     assert 140 < sys.getsizeof(Value_v1(1.0)._backward) < 165  # about 150
+
+
+_outcome['draft_memory'] = _run(_cell_draft_memory)
+
+
+def test_draft_memory():
+    _report(_outcome['draft_memory'])
 
 # book/02_value.ipynb, cell 22
 any(cell.cell_contents is d1 for cell in d1._backward.__closure__)
 
 
-def test_closure_cycle():
+def _cell_closure_cycle():
     # book/02_value.ipynb, cell 23
     assert any(cell.cell_contents is d1 for cell in d1._backward.__closure__)
+
+
+_outcome['closure_cycle'] = _run(_cell_closure_cycle)
+
+
+def test_closure_cycle():
+    _report(_outcome['closure_cycle'])
 
 # book/02_value.ipynb, cell 25
 def alive(cls):
@@ -109,9 +154,16 @@ def survivors(cls):
 survivors(Value_v1)
 
 
-def test_draft_cycle():
+def _cell_draft_cycle():
     # book/02_value.ipynb, cell 28
     assert survivors(Value_v1) == (5, 0)
+
+
+_outcome['draft_cycle'] = _run(_cell_draft_cycle)
+
+
+def test_draft_cycle():
+    _report(_outcome['draft_cycle'])
 
 from micrograd.engine import _as_float  # book/02_value.ipynb, cell 30
 from micrograd.engine import Value  # book/02_value.ipynb, cell 32
@@ -124,7 +176,7 @@ d = a * b + c
 a, d, d._op, d._prev[0]._op
 
 
-def test_value_fields():
+def _cell_value_fields():
     # book/02_value.ipynb, cell 38
     assert repr(a) == "Value(data=2.0, grad=0.0, label='a')"
     assert repr(d) == "Value(data=4.0, grad=0.0)"
@@ -134,12 +186,19 @@ def test_value_fields():
     assert a._prev == () and a._op == "" and a.grad == 0.0 and d.grad == 0.0
     assert type(Value(3).data) is float and Value(3).data == 3.0
 
+
+_outcome['value_fields'] = _run(_cell_value_fields)
+
+
+def test_value_fields():
+    _report(_outcome['value_fields'])
+
 # book/02_value.ipynb, cell 40
 value_bytes = bytes_per_node(lambda: Value(1.0))
 round(value_bytes), sys.getsizeof(Value(1.0)), round(draft_bytes / value_bytes, 1)
 
 
-def test_slots_memory():
+def _cell_slots_memory():
     # book/02_value.ipynb, cell 41
     assert 80 <= value_bytes < 100 and sys.getsizeof(Value(1.0)) == 80
     assert draft_bytes / value_bytes > 3
@@ -151,20 +210,34 @@ def test_slots_memory():
     else:
         raise AssertionError("a misspelt attribute was accepted")
 
+
+_outcome['slots_memory'] = _run(_cell_slots_memory)
+
+
+def test_slots_memory():
+    _report(_outcome['slots_memory'])
+
 # book/02_value.ipynb, cell 43
 survivors(Value)
 
 
-def test_no_cycle():
+def _cell_no_cycle():
     # book/02_value.ipynb, cell 44
     assert survivors(Value) == (0, 0)
+
+
+_outcome['no_cycle'] = _run(_cell_no_cycle)
+
+
+def test_no_cycle():
+    _report(_outcome['no_cycle'])
 
 # book/02_value.ipynb, cell 46
 v = Value(3.0, label="v")
 v + 2, 2 + v, v * 4, 4 * v
 
 
-def test_numbers_either_side():
+def _cell_numbers_either_side():
     # book/02_value.ipynb, cell 48
     assert (v + 2).data == 5.0 and (2 + v).data == 5.0
     assert (v * 4).data == 12.0 and (4 * v).data == 12.0
@@ -178,6 +251,13 @@ def test_numbers_either_side():
         else:
             raise AssertionError("the draft accepted a plain number")
 
+
+_outcome['numbers_either_side'] = _run(_cell_numbers_either_side)
+
+
+def test_numbers_either_side():
+    _report(_outcome['numbers_either_side'])
+
 # book/02_value.ipynb, cell 50
 try:
     Value("abc")
@@ -186,7 +266,7 @@ except TypeError as err:
 message
 
 
-def test_bad_input():
+def _cell_bad_input():
     # book/02_value.ipynb, cell 51
     import math
     def error_of(f):
@@ -207,8 +287,15 @@ def test_bad_input():
     assert Value(math.inf).data == math.inf  # infinity is a number; only NaN is refused
 
 
+_outcome['bad_input'] = _run(_cell_bad_input)
 
-def test_exercises():
+
+def test_bad_input():
+    _report(_outcome['bad_input'])
+
+
+
+def _cell_exercises():
     # book/02_value.ipynb, cell 53
     # 1. 0 + Value(1.0) calls Value.__radd__(0): three "+" nodes, and 0 becomes one constant leaf
     xs = [Value(1.0), Value(2.0), Value(3.0)]
@@ -231,4 +318,11 @@ def test_exercises():
             self._backward = _nothing
     shared = bytes_per_node(lambda: Shared_v1(1.0))
     assert 120 < shared < 160 and value_bytes < shared  # about 140
+
+
+_outcome['exercises'] = _run(_cell_exercises)
+
+
+def test_exercises():
+    _report(_outcome['exercises'])
 

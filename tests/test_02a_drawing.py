@@ -3,6 +3,23 @@
 import os as _os
 
 _os.chdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), '..', 'book'))
+_outcome = {}
+
+
+def _run(cell):
+    "Run a test cell now, in chapter order; keep what it raised (None when it passed)."
+    try:
+        cell()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # pytest's skip and fail are BaseExceptions too
+        return e
+    return None
+
+
+def _report(outcome):
+    if outcome is not None:
+        raise outcome
 # book/02a_drawing.ipynb, cell 4
 from micrograd.engine import Value
 from micrograd.viz import _nodes  # book/02a_drawing.ipynb, cell 6
@@ -15,12 +32,19 @@ d = e + c; d.label = "d"
 [v.label for v in _nodes(d)]
 
 
-def test_nodes_order():
+def _cell_nodes_order():
     # book/02a_drawing.ipynb, cell 10
     assert [v.label for v in _nodes(d)] == ["a", "b", "e", "c", "d"]
     assert _nodes(a) == [a]
     sq = a * a
     assert _nodes(sq) == [a, sq]   # a appears twice in sq._prev but once in the list
+
+
+_outcome['nodes_order'] = _run(_cell_nodes_order)
+
+
+def test_nodes_order():
+    _report(_outcome['nodes_order'])
 
 from micrograd.viz import _escape  # book/02a_drawing.ipynb, cell 12
 from micrograd.viz import _record  # book/02a_drawing.ipynb, cell 13
@@ -28,12 +52,19 @@ from micrograd.viz import _record  # book/02a_drawing.ipynb, cell 13
 _record(a), _escape("x|y")
 
 
-def test_record():
+def _cell_record():
     # book/02a_drawing.ipynb, cell 15
     assert _record(a) == "{ a | data 2.0000 | grad 0.0000 }"
     assert _record(d) == "{ d | data 4.0000 | grad 0.0000 }"
     assert _escape("x|y") == "x\\|y" and _escape('{"<>}') == '\\{\\"\\<\\>\\}'
     assert _escape('a"b\\c', '\\"') == 'a\\"b\\\\c'
+
+
+_outcome['record'] = _run(_cell_record)
+
+
+def test_record():
+    _report(_outcome['record'])
 
 from micrograd.viz import _dot_body  # book/02a_drawing.ipynb, cell 17
 from micrograd.viz import to_dot  # book/02a_drawing.ipynb, cell 19
@@ -41,7 +72,7 @@ from micrograd.viz import to_dot  # book/02a_drawing.ipynb, cell 19
 print(to_dot(d))
 
 
-def test_to_dot_counts():
+def _cell_to_dot_counts():
     # book/02a_drawing.ipynb, cell 22
     d_text = to_dot(d)
     assert d_text.startswith("digraph {\n\tgraph [rankdir=LR]\n") and d_text.endswith("}\n")
@@ -49,6 +80,13 @@ def test_to_dot_counts():
     assert d_text.count("->") == 6
     assert '\tv2_op [label="*"' in d_text and "\tv0 -> v2_op\n\tv1 -> v2_op\n\tv2_op -> v2\n" in d_text
     assert '\tv4 [label="{ d | data 4.0000 | grad 0.0000 }" shape=record]\n' in d_text
+
+
+_outcome['to_dot_counts'] = _run(_cell_to_dot_counts)
+
+
+def test_to_dot_counts():
+    _report(_outcome['to_dot_counts'])
 
 from micrograd.viz import draw_dot  # book/02a_drawing.ipynb, cell 24
 # book/02a_drawing.ipynb, cell 25
@@ -65,11 +103,18 @@ first, second = build(), build()
 first is not second, draw_dot(first).source == draw_dot(second).source
 
 
-def test_deterministic():
+def _cell_deterministic():
     # book/02a_drawing.ipynb, cell 28
     assert first is not second and _nodes(first)[0] is not _nodes(second)[0]
     assert draw_dot(first).source == draw_dot(second).source == to_dot(first) == to_dot(d)
     assert draw_dot(d, rankdir="TB").source == to_dot(d, "TB")
+
+
+_outcome['deterministic'] = _run(_cell_deterministic)
+
+
+def test_deterministic():
+    _report(_outcome['deterministic'])
 
 # book/02a_drawing.ipynb, cell 30
 x = Value(3.0, label="x|y")
@@ -77,13 +122,20 @@ y = x * x + 1
 draw_dot(y)
 
 
-def test_repeated_operand():
+def _cell_repeated_operand():
     # book/02a_drawing.ipynb, cell 31
     y_text = to_dot(y)
     assert y.data == 10.0 and y._prev[0].data == 9.0 and y._prev[1].data == 1.0
     assert y_text.count("shape=record") == 4 and y_text.count("shape=ellipse") == 2 and y_text.count("->") == 6
     assert y_text.count("\tv0 -> v1_op\n") == 2
     assert '{ x\\|y | data 3.0000' in y_text and '{  | data 1.0000 | grad 0.0000 }' in y_text
+
+
+_outcome['repeated_operand'] = _run(_cell_repeated_operand)
+
+
+def test_repeated_operand():
+    _report(_outcome['repeated_operand'])
 
 # book/02a_drawing.ipynb, cell 33
 chain = Value(0.0)
@@ -93,7 +145,7 @@ long_text = to_dot(chain)
 long_text.count("shape=record"), long_text.count("->")
 
 
-def test_big_and_bad():
+def _cell_big_and_bad():
     # book/02a_drawing.ipynb, cell 34
     assert long_text.count("shape=record") == 10_001 and long_text.count("->") == 15_000
     assert chain.data == 5000.0
@@ -108,8 +160,15 @@ def test_big_and_bad():
             raise AssertionError("bad input was accepted")
 
 
+_outcome['big_and_bad'] = _run(_cell_big_and_bad)
 
-def test_exercises():
+
+def test_big_and_bad():
+    _report(_outcome['big_and_bad'])
+
+
+
+def _cell_exercises():
     # book/02a_drawing.ipynb, cell 36
     # 1. 2k + 1 boxes, k ellipses, 3k arrows; here k = 3
     p, q, r, s = (Value(v) for v in (1.0, 2.0, 3.0, 4.0))
@@ -128,4 +187,11 @@ def test_exercises():
     changed = [(o, n) for o, n in zip(before, after) if o != n]
     assert changed == [('\tv2 [label="{ e | data -6.0000 | grad 0.0000 }" shape=record]',
                         '\tv2 [label="{ product | data -6.0000 | grad 0.0000 }" shape=record]')]
+
+
+_outcome['exercises'] = _run(_cell_exercises)
+
+
+def test_exercises():
+    _report(_outcome['exercises'])
 

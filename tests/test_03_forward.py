@@ -3,6 +3,23 @@
 import os as _os
 
 _os.chdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), '..', 'book'))
+_outcome = {}
+
+
+def _run(cell):
+    "Run a test cell now, in chapter order; keep what it raised (None when it passed)."
+    try:
+        cell()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # pytest's skip and fail are BaseExceptions too
+        return e
+    return None
+
+
+def _report(outcome):
+    if outcome is not None:
+        raise outcome
 # book/03_forward.ipynb, cell 1
 import math
 
@@ -23,7 +40,7 @@ L = d * f; L.label = "L"
 e.data, d.data, L.data
 
 
-def test_forward_numbers():
+def _cell_forward_numbers():
     # book/03_forward.ipynb, cell 5
     assert (a.data, b.data, c.data, f.data) == (2.0, -3.0, 10.0, -2.0)
     assert e.data == -6.0 and d.data == 4.0 and L.data == -8.0
@@ -32,15 +49,29 @@ def test_forward_numbers():
     assert e._op == "*" and e._prev == (a, b)
     assert all(v.grad == 0.0 for v in (a, b, c, f, e, d, L))
 
+
+_outcome['forward_numbers'] = _run(_cell_forward_numbers)
+
+
+def test_forward_numbers():
+    _report(_outcome['forward_numbers'])
+
 # book/03_forward.ipynb, cell 7
 draw_dot(L)
 
 
-def test_forward_graph():
+def _cell_forward_graph():
     # book/03_forward.ipynb, cell 9
     l_text = to_dot(L)
     assert (l_text.count("shape=record"), l_text.count("shape=ellipse"), l_text.count("->")) == (7, 3, 9)
     assert "{ L | data -8.0000 | grad 0.0000 }" in l_text
+
+
+_outcome['forward_graph'] = _run(_cell_forward_graph)
+
+
+def test_forward_graph():
+    _report(_outcome['forward_graph'])
 
 # book/03_forward.ipynb, cell 11
 def forward(a, b, c, f):
@@ -56,7 +87,7 @@ dL_da = slope(lambda x: forward(x, -3.0, 10.0, -2.0).data, 2.0)
 dL_da
 
 
-def test_forward_again():
+def _cell_forward_again():
     # book/03_forward.ipynb, cell 15
     assert forward(2.0, -3.0, 10.0, -2.0).data == L.data == -8.0
     assert forward(3.0, -3.0, 10.0, -2.0).data == -2.0
@@ -67,6 +98,13 @@ def test_forward_again():
     assert leaf_a.label == "a"
     leaf_a.data = 3.0
     assert stale.data == -8.0
+
+
+_outcome['forward_again'] = _run(_cell_forward_again)
+
+
+def test_forward_again():
+    _report(_outcome['forward_again'])
 
 # book/03_forward.ipynb, cell 17
 x1 = Value(2.0, label="x1")
@@ -83,22 +121,36 @@ o = n.tanh(); o.label = "o"
 n.data, o.data
 
 
-def test_neuron():
+def _cell_neuron():
     # book/03_forward.ipynb, cell 21
     assert x1w1.data == 1.5 and x2w2.data == -0.5 and s.data == 1.0 and n.data == 0.75
     assert o.data == math.tanh(0.75) and abs(o.data - 0.6351) < 1e-4
     assert o._op == "tanh" and o._prev == (n,)
     assert n._prev == (s, bias) and s._prev == (x1w1, x2w2) and x1w1._prev == (x1, w1)
 
+
+_outcome['neuron'] = _run(_cell_neuron)
+
+
+def test_neuron():
+    _report(_outcome['neuron'])
+
 # book/03_forward.ipynb, cell 23
 draw_dot(o)
 
 
-def test_neuron_graph():
+def _cell_neuron_graph():
     # book/03_forward.ipynb, cell 24
     o_text = to_dot(o)
     assert (o_text.count("shape=record"), o_text.count("shape=ellipse"), o_text.count("->")) == (10, 5, 14)
     assert '[label="tanh" shape=ellipse' in o_text and "{ o | data 0.6351 | grad 0.0000 }" in o_text
+
+
+_outcome['neuron_graph'] = _run(_cell_neuron_graph)
+
+
+def test_neuron_graph():
+    _report(_outcome['neuron_graph'])
 
 # book/03_forward.ipynb, cell 26
 ns = np.linspace(-4, 4, 200)
@@ -113,7 +165,7 @@ ax.legend()
 plt.show()
 
 
-def test_exercises():
+def _cell_exercises():
     # book/03_forward.ipynb, cell 28
     # 1. e = -6 as before, d = -6, L = 12
     L0 = forward(2.0, -3.0, 0.0, -2.0)
@@ -130,4 +182,11 @@ def test_exercises():
     assert abs(big._prev[0].data - 9.75) < 1e-12 and 1 - big.data < 1e-8
     nudge = slope(lambda w: neuron(2.0, -1.0, w, 5.0, -0.25).data, 7.5)
     assert 0 < nudge < 1e-7
+
+
+_outcome['exercises'] = _run(_cell_exercises)
+
+
+def test_exercises():
+    _report(_outcome['exercises'])
 

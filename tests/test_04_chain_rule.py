@@ -3,6 +3,23 @@
 import os as _os
 
 _os.chdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), '..', 'book'))
+_outcome = {}
+
+
+def _run(cell):
+    "Run a test cell now, in chapter order; keep what it raised (None when it passed)."
+    try:
+        cell()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # pytest's skip and fail are BaseExceptions too
+        return e
+    return None
+
+
+def _report(outcome):
+    if outcome is not None:
+        raise outcome
 # book/04_chain_rule.ipynb, cell 1
 from micrograd.engine import Value
 from micrograd.numeric import central_slope
@@ -23,12 +40,19 @@ dcar_dman = central_slope(car_from_man, 3.0)
 dcar_dbike, dbike_dman, dcar_dman
 
 
-def test_car_bike_man():
+def _cell_car_bike_man():
     # book/04_chain_rule.ipynb, cell 6
     assert abs(dcar_dbike - 2.0) < 1e-6 and abs(dbike_dman - 4.0) < 1e-6
     assert abs(dcar_dman - 8.0) < 1e-6
     assert abs(dcar_dman - dcar_dbike * dbike_dman) < 1e-6
     assert car_from_man(3.0) == 24.0
+
+
+_outcome['car_bike_man'] = _run(_cell_car_bike_man)
+
+
+def test_car_bike_man():
+    _report(_outcome['car_bike_man'])
 
 # book/04_chain_rule.ipynb, cell 8
 def man(hours):
@@ -37,10 +61,17 @@ def man(hours):
 central_slope(man, 1.5), central_slope(lambda t: car_from_man(man(t)), 1.5)
 
 
-def test_speeds():
+def _cell_speeds():
     # book/04_chain_rule.ipynb, cell 9
     assert abs(central_slope(man, 1.5) - 5.0) < 1e-6
     assert abs(central_slope(lambda t: car_from_man(man(t)), 1.5) - 40.0) < 1e-6
+
+
+_outcome['speeds'] = _run(_cell_speeds)
+
+
+def test_speeds():
+    _report(_outcome['speeds'])
 
 # book/04_chain_rule.ipynb, cell 11
 def y_of(x):
@@ -52,11 +83,18 @@ def z_of(y):
 central_slope(z_of, y_of(1.0)), central_slope(y_of, 1.0), central_slope(lambda x: z_of(y_of(x)), 1.0)
 
 
-def test_curved_chain():
+def _cell_curved_chain():
     # book/04_chain_rule.ipynb, cell 12
     assert abs(central_slope(z_of, y_of(1.0)) - 8.0) < 1e-6
     assert abs(central_slope(y_of, 1.0) - 3.0) < 1e-6
     assert abs(central_slope(lambda x: z_of(y_of(x)), 1.0) - 24.0) < 1e-6
+
+
+_outcome['curved_chain'] = _run(_cell_curved_chain)
+
+
+def test_curved_chain():
+    _report(_outcome['curved_chain'])
 
 # book/04_chain_rule.ipynb, cell 14
 a = Value(2.0, label="a")
@@ -70,10 +108,17 @@ grads_at_start = [v.grad for v in (a, b, c, f, e, d, L)]
 L
 
 
-def test_forward():
+def _cell_forward():
     # book/04_chain_rule.ipynb, cell 15
     assert (e.data, d.data, L.data) == (-6.0, 4.0, -8.0)
     assert grads_at_start == [0.0] * 7
+
+
+_outcome['forward'] = _run(_cell_forward)
+
+
+def test_forward():
+    _report(_outcome['forward'])
 
 # book/04_chain_rule.ipynb, cell 17
 draw_dot(L)
@@ -88,22 +133,36 @@ b.grad = a.data * e.grad
 {v.label: v.grad for v in (L, d, f, e, c, a, b)}
 
 
-def test_by_hand():
+def _cell_by_hand():
     # book/04_chain_rule.ipynb, cell 20
     assert L.grad == 1.0
     assert d.grad == -2.0 and f.grad == 4.0
     assert c.grad == -2.0 and e.grad == -2.0
     assert a.grad == 6.0 and b.grad == -4.0
 
+
+_outcome['by_hand'] = _run(_cell_by_hand)
+
+
+def test_by_hand():
+    _report(_outcome['by_hand'])
+
 # book/04_chain_rule.ipynb, cell 22
 draw_dot(L)
 
 
-def test_drawn():
+def _cell_drawn():
     # book/04_chain_rule.ipynb, cell 23
     drawn = to_dot(L)
     for label, grad in (("a", 6), ("b", -4), ("c", -2), ("f", 4), ("e", -2), ("d", -2), ("L", 1)):
         assert f"{{ {label} | data " in drawn and f"grad {grad:.4f} }}" in drawn
+
+
+_outcome['drawn'] = _run(_cell_drawn)
+
+
+def test_drawn():
+    _report(_outcome['drawn'])
 
 # book/04_chain_rule.ipynb, cell 25
 def forward(bump="", h=0.0):
@@ -119,11 +178,18 @@ numeric = {name: central_slope(lambda h: forward(name, h), 0.0) for name in node
 numeric
 
 
-def test_numeric_check():
+def _cell_numeric_check():
     # book/04_chain_rule.ipynb, cell 28
     assert forward() == -8.0
     for name, v in nodes.items():
         assert abs(v.grad - numeric[name]) < 1e-6, (name, v.grad, numeric[name])
+
+
+_outcome['numeric_check'] = _run(_cell_numeric_check)
+
+
+def test_numeric_check():
+    _report(_outcome['numeric_check'])
 
 # book/04_chain_rule.ipynb, cell 30
 step = 0.01
@@ -133,7 +199,7 @@ L_new = (a * b + c) * f
 L_new
 
 
-def test_nudge_up():
+def _cell_nudge_up():
     # book/04_chain_rule.ipynb, cell 31
     assert [round(v.data, 12) for v in (a, b, c, f)] == [2.06, -3.04, 9.98, -1.96]
     assert L_new.data > -8.0
@@ -143,8 +209,15 @@ def test_nudge_up():
     assert abs(L_new.data - predicted) < 0.01
 
 
+_outcome['nudge_up'] = _run(_cell_nudge_up)
 
-def test_exercises():
+
+def test_nudge_up():
+    _report(_outcome['nudge_up'])
+
+
+
+def _cell_exercises():
     # book/04_chain_rule.ipynb, cell 33
     # 1. against the gradients (6, -4, -2, 4)
     a2, b2, c2, f2 = 2.0 - 0.06, -3.0 + 0.04, 10.0 + 0.02, -2.0 - 0.04
@@ -159,4 +232,11 @@ def test_exercises():
     # 3. z = u**3 with u = 2x + 1: dz/du = 3u**2 = 27 at u = 3, du/dx = 2
     assert 3 * (2 * 1.0 + 1) ** 2 * 2 == 54.0
     assert abs(central_slope(lambda x: (2 * x + 1) ** 3, 1.0) - 54.0) < 1e-6
+
+
+_outcome['exercises'] = _run(_cell_exercises)
+
+
+def test_exercises():
+    _report(_outcome['exercises'])
 

@@ -3,6 +3,23 @@
 import os as _os
 
 _os.chdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), '..', 'book'))
+_outcome = {}
+
+
+def _run(cell):
+    "Run a test cell now, in chapter order; keep what it raised (None when it passed)."
+    try:
+        cell()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # pytest's skip and fail are BaseExceptions too
+        return e
+    return None
+
+
+def _report(outcome):
+    if outcome is not None:
+        raise outcome
 # book/05_backprop.ipynb, cell 1
 import gc
 import math
@@ -40,12 +57,19 @@ o = n.tanh(); o.label = "o"
 o
 
 
-def test_neuron_forward():
+def _cell_neuron_forward():
     # book/05_backprop.ipynb, cell 8
     assert abs(n.data - math.asinh(1.0)) < 1e-15 and abs(n.data - 0.8814) < 1e-4
     assert abs(o.data - 1 / math.sqrt(2)) < 1e-15 and abs(o.data - 0.7071) < 1e-4
     assert abs((1 - o.data**2) - 0.5) < 1e-15 and 1 - o.data**2 == 0.4999999999999998
     assert abs(central_slope(math.tanh, n.data) - (1 - o.data**2)) < 1e-9   # tanh' = 1 - tanh**2
+
+
+_outcome['neuron_forward'] = _run(_cell_neuron_forward)
+
+
+def test_neuron_forward():
+    _report(_outcome['neuron_forward'])
 
 # book/05_backprop.ipynb, cell 9
 draw_dot(o)
@@ -80,11 +104,18 @@ def numeric_grads():
 expected = {"x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5}
 
 
-def test_by_hand():
+def _cell_by_hand():
     # book/05_backprop.ipynb, cell 16
     assert [by_hand[k] for k in ("x1", "w1", "x2", "w2")] == [-1.4999999999999993, 0.9999999999999996, 0.4999999999999998, 0.0]
     for k, g in numeric_grads().items():
         assert abs(by_hand[k] - g) < 1e-8 and abs(by_hand[k] - expected[k]) < 1e-12
+
+
+_outcome['by_hand'] = _run(_cell_by_hand)
+
+
+def test_by_hand():
+    _report(_outcome['by_hand'])
 
 from micrograd.engine import RULES  # book/05_backprop.ipynb, cell 18
 from micrograd.engine import _rule_add  # book/05_backprop.ipynb, cell 20
@@ -106,10 +137,17 @@ by_rules = grads()
 by_rules
 
 
-def test_rules_by_hand():
+def _cell_rules_by_hand():
     # book/05_backprop.ipynb, cell 32
     assert by_rules == by_hand
     assert b._backward is x1._backward  # leaves: the same do-nothing function
+
+
+_outcome['rules_by_hand'] = _run(_cell_rules_by_hand)
+
+
+def test_rules_by_hand():
+    _report(_outcome['rules_by_hand'])
 
 # book/05_backprop.ipynb, cell 34
 def topo_recursive(root):
@@ -134,10 +172,17 @@ by_topo = grads()
 by_topo["x1"], by_topo["w1"], by_topo["x2"], by_topo["w2"]
 
 
-def test_topo_recursive():
+def _cell_topo_recursive():
     # book/05_backprop.ipynb, cell 37
     assert [v.label for v in topo_recursive(o)] == ["x1", "w1", "x1*w1", "x2", "w2", "x2*w2", "x1*w1 + x2*w2", "b", "n", "o"]
     assert by_topo == by_hand
+
+
+_outcome['topo_recursive'] = _run(_cell_topo_recursive)
+
+
+def test_topo_recursive():
+    _report(_outcome['topo_recursive'])
 
 # book/05_backprop.ipynb, cell 39
 def long_chain(steps):
@@ -149,7 +194,7 @@ def long_chain(steps):
 deep = long_chain(10_000)
 
 
-def test_recursion_fails():
+def _cell_recursion_fails():
     # book/05_backprop.ipynb, cell 40
     assert 10_000 > sys.getrecursionlimit()
     try:
@@ -160,14 +205,28 @@ def test_recursion_fails():
         failed = False
     assert failed, "the recursive draft handled a chain of 10,000 multiplications"
 
+
+_outcome['recursion_fails'] = _run(_cell_recursion_fails)
+
+
+def test_recursion_fails():
+    _report(_outcome['recursion_fails'])
+
 from micrograd.engine import _topo  # book/05_backprop.ipynb, cell 42
 
 
-def test_topo_iterative():
+def _cell_topo_iterative():
     # book/05_backprop.ipynb, cell 43
     assert _topo(o) == topo_recursive(o)
     assert len(_topo(deep)) == 1 + 2 * 10_000  # the starting leaf, then a constant 1.0 and a product per step
     assert _topo(deep)[-1] is deep and _topo(deep)[0]._prev == ()
+
+
+_outcome['topo_iterative'] = _run(_cell_topo_iterative)
+
+
+def test_topo_iterative():
+    _report(_outcome['topo_iterative'])
 
 from micrograd.engine import backward, Value  # book/05_backprop.ipynb, cell 45
 # book/05_backprop.ipynb, cell 47
@@ -177,13 +236,20 @@ by_backward = grads()
 by_backward["x1"], by_backward["w1"], by_backward["x2"], by_backward["w2"]
 
 
-def test_backward():
+def _cell_backward():
     # book/05_backprop.ipynb, cell 48
     assert by_backward == by_hand
     assert [by_backward[k] for k in ("x1", "w1", "x2", "w2")] == [-1.4999999999999993, 0.9999999999999996, 0.4999999999999998, 0.0]
     for k, g in numeric_grads().items():
         assert abs(by_backward[k] - g) < 1e-8 and abs(by_backward[k] - expected[k]) < 1e-12
     assert by_backward["o"] == 1.0 and abs(by_backward["n"] - 0.5) < 1e-12
+
+
+_outcome['backward'] = _run(_cell_backward)
+
+
+def test_backward():
+    _report(_outcome['backward'])
 
 # book/05_backprop.ipynb, cell 49
 draw_dot(o)
@@ -197,11 +263,18 @@ by_torch = {k: t.grad.item() for k, t in tensors.items()}
 to.item(), by_torch
 
 
-def test_torch_agrees():
+def _cell_torch_agrees():
     # book/05_backprop.ipynb, cell 52
     assert abs(to.item() - o.data) < 1e-15
     for k in leaves:
         assert abs(by_torch[k] - by_backward[k]) < 1e-12
+
+
+_outcome['torch_agrees'] = _run(_cell_torch_agrees)
+
+
+def test_torch_agrees():
+    _report(_outcome['torch_agrees'])
 
 # book/05_backprop.ipynb, cell 54
 u = Value(2.0, label="u")
@@ -213,14 +286,21 @@ tripled.backward()
 u.grad
 
 
-def test_custom_backward():
+def _cell_custom_backward():
     # book/05_backprop.ipynb, cell 55
     assert tripled.data == 6.0 and u.grad == 3.0
     assert tripled._backward is triple_backward
 
 
+_outcome['custom_backward'] = _run(_cell_custom_backward)
 
-def test_missing_rule():
+
+def test_custom_backward():
+    _report(_outcome['custom_backward'])
+
+
+
+def _cell_missing_rule():
     # book/05_backprop.ipynb, cell 57
     orphan = Value(6.0, (Value(2.0),), "triple")
     try:
@@ -229,6 +309,13 @@ def test_missing_rule():
         assert "no rule for the op 'triple'" in str(e)
     else:
         raise AssertionError("a node without a rule was accepted")
+
+
+_outcome['missing_rule'] = _run(_cell_missing_rule)
+
+
+def test_missing_rule():
+    _report(_outcome['missing_rule'])
 
 # book/05_backprop.ipynb, cell 59
 def _rule_add_v1(out):
@@ -253,7 +340,7 @@ grad_v1 = a.grad
 grad_v1
 
 
-def test_set_instead_of_add():
+def _cell_set_instead_of_add():
     # book/05_backprop.ipynb, cell 61
     assert grad_v1 == 1.0
     try:
@@ -264,6 +351,13 @@ def test_set_instead_of_add():
         caught = False
     assert caught
 
+
+_outcome['set_instead_of_add'] = _run(_cell_set_instead_of_add)
+
+
+def test_set_instead_of_add():
+    _report(_outcome['set_instead_of_add'])
+
 # book/05_backprop.ipynb, cell 63
 backward_with(y, RULES)
 grad_table = a.grad
@@ -273,10 +367,17 @@ grad_backward = a.grad
 grad_table, grad_backward
 
 
-def test_add_accumulates():
+def _cell_add_accumulates():
     # book/05_backprop.ipynb, cell 64
     assert grad_table == 2.0 and grad_backward == 2.0
     assert abs(grad_backward - central_slope(lambda x: x + x, 3.0)) < 1e-6
+
+
+_outcome['add_accumulates'] = _run(_cell_add_accumulates)
+
+
+def test_add_accumulates():
+    _report(_outcome['add_accumulates'])
 
 # book/05_backprop.ipynb, cell 66
 class Node_v1:
@@ -305,10 +406,17 @@ def cyclic_garbage(make, steps=1000):
 cyclic_garbage(Node_v1), cyclic_garbage(Value)
 
 
-def test_no_cycles():
+def _cell_no_cycles():
     # book/05_backprop.ipynb, cell 67
     assert cyclic_garbage(Node_v1) >= 1000   # at least one object per product waited for the collector
     assert cyclic_garbage(Value) < 50        # nothing of the graph did (allow for unrelated garbage)
+
+
+_outcome['no_cycles'] = _run(_cell_no_cycles)
+
+
+def test_no_cycles():
+    _report(_outcome['no_cycles'])
 
 # book/05_backprop.ipynb, cell 69
 def deep_chain(steps, m=0.999999, c=0.1):
@@ -329,7 +437,7 @@ seconds = time.perf_counter() - start
 xN, dxN_dx0, dxN_dc, depth
 
 
-def test_million_deep():
+def _cell_million_deep():
     # book/05_backprop.ipynb, cell 70
     N, m = 500_000, 0.999999
     assert depth == 1_000_000
@@ -337,6 +445,13 @@ def test_million_deep():
     assert abs(dxN_dc - (1 - m**N) / (1 - m)) < 1e-10 * dxN_dc and abs(dxN_dc - 393469.49) < 0.01
     assert abs(xN - (m**N + 0.1 * (1 - m**N) / (1 - m))) < 1e-10 * xN and abs(xN - 39347.56) < 0.01
     assert seconds < 60
+
+
+_outcome['million_deep'] = _run(_cell_million_deep)
+
+
+def test_million_deep():
+    _report(_outcome['million_deep'])
 
 # book/05_backprop.ipynb, cell 72
 reset()
@@ -354,7 +469,7 @@ torch_twice = {k: t.grad.item() for k, t in tensors.items()}
 torch_twice
 
 
-def test_backward_twice():
+def _cell_backward_twice():
     # book/05_backprop.ipynb, cell 74
     for k in leaves:
         assert twice[k] == 2 * by_backward[k]                # leaves: twice the gradient
@@ -372,15 +487,29 @@ def test_backward_twice():
         refused = False
     assert refused
 
+
+_outcome['backward_twice'] = _run(_cell_backward_twice)
+
+
+def test_backward_twice():
+    _report(_outcome['backward_twice'])
+
 from micrograd.engine import zero_grad, Value  # book/05_backprop.ipynb, cell 76
 # book/05_backprop.ipynb, cell 77
 o.zero_grad()
 after_zero = grads()
 
 
-def test_zero_grad():
+def _cell_zero_grad():
     # book/05_backprop.ipynb, cell 78
     assert after_zero == dict.fromkeys(after_zero, 0.0) and len(after_zero) == 10
+
+
+_outcome['zero_grad'] = _run(_cell_zero_grad)
+
+
+def test_zero_grad():
+    _report(_outcome['zero_grad'])
 
 # book/05_backprop.ipynb, cell 80
 def one_step(reset_between):
@@ -399,14 +528,21 @@ def one_step(reset_between):
 one_step(reset_between=True), one_step(reset_between=False)
 
 
-def test_forgotten_reset():
+def _cell_forgotten_reset():
     # book/05_backprop.ipynb, cell 81
     assert one_step(reset_between=True) == (-16.0, 3.0, 0.0)
     assert one_step(reset_between=False) == (-32.0, 5.0, 16.0)
 
 
+_outcome['forgotten_reset'] = _run(_cell_forgotten_reset)
 
-def test_exercises():
+
+def test_forgotten_reset():
+    _report(_outcome['forgotten_reset'])
+
+
+
+def _cell_exercises():
     # book/05_backprop.ipynb, cell 83
     # 1. chapter 4's expression
     a_, b_, c_, f_ = Value(2.0), Value(-3.0), Value(10.0), Value(-2.0)
@@ -437,4 +573,11 @@ def test_exercises():
         w_.data -= 0.125 * w_.grad
         path.append(w_.data)
     assert path == [3.0, 5.0]   # at w = 3 the new gradient is 0, but the old -16 is still there
+
+
+_outcome['exercises'] = _run(_cell_exercises)
+
+
+def test_exercises():
+    _report(_outcome['exercises'])
 

@@ -1,0 +1,359 @@
+"""Browser tests of the website in _book/, driven with Playwright in headless Chromium.
+
+Hand-written, not generated: these tests look at the website that the build renders from all the chapters
+together (the sidebar's order, the links between pages, search across chapters, maths typesetting, the theme,
+the notebook downloads), which exists only after `make book` and only in a browser. No chapter's `#| test`
+cell can see it: a chapter's tests run in its own kernel, before there is a site.
+
+`make test` builds the site, fetches a pinned local copy of KaTeX (.build/katex/) and runs these. The site is
+served from _book/ on 127.0.0.1; requests to the KaTeX CDN are answered from the local copy and every other
+request off the site is blocked, so the tests run offline. A screenshot of every page goes to .build/screenshots/.
+Without Chromium (or the site, or the local KaTeX) the tests say so and skip, except under CI=true where they fail.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import re
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_book"
+SHOTS = Path(os.environ.get("SCREENSHOTS") or ROOT / ".build" / "screenshots")
+CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+KATEX_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/katex@[^/]+/dist/([^?#]+)")
+SEARCH_WORD, SEARCH_TARGET = "topological", "book/05_backprop.html"
+
+_spec = importlib.util.spec_from_file_location("book_build", ROOT / "book" / "_tools" / "build.py")
+build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build)
+PAGES = [p.as_posix() for p in build.book_pages()]  # in the order of _quarto.yml
+NUMBERS = build.chapter_numbers(PAGES)
+
+
+def html_of(page: str) -> str:
+    return str(Path(page).with_suffix(".html").as_posix())
+
+
+def shot_name(page: str) -> str:
+    return html_of(page).replace("/", "-").removesuffix(".html") + ".png"
+
+
+def unavailable(why: str):
+    if CI:
+        pytest.fail(f"{why} (CI=true: the browser tests must run)")
+    pytest.skip(why)
+
+
+def katex_dist() -> Path | None:
+    env = os.environ.get("KATEX_DIST")
+    cands = [Path(env)] if env else sorted((ROOT / ".build" / "katex").glob("*/dist"))
+    return next((c for c in cands if (c / "katex.min.js").exists()), None)
+
+
+# ---------------------------------------------------------------- fixtures
+class Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base():
+    if not (SITE / "index.html").exists():
+        unavailable("no website in _book/: run `make book` (or `make test`, which builds it)")
+    missing = [html_of(p) for p in PAGES if not (SITE / html_of(p)).exists()]
+    if missing:
+        pytest.fail(f"_book/ is older than _quarto.yml (no {', '.join(missing)}): run `make book`")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(SITE)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    exe = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
+    if not Path(exe).exists():
+        exe = shutil.which("chromium") or ""
+    if not exe:
+        unavailable("Chromium is not installed (Debian: apt-get install chromium; `make test` does it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A browser tab on the site that notes console errors, failed requests to the site, and what it blocked."""
+
+    def __init__(self, context, base: str):
+        self.base, self.errors, self.failed, self.blocked = base, [], [], []
+        self.page = context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("requestfailed", lambda r: r.url.startswith(base) and self.failed.append(f"{r.url}: {r.failure}"))
+        self.page.on("response", lambda r: r.url.startswith(base) and r.status >= 400 and self.failed.append(f"{r.url}: HTTP {r.status}"))
+
+    def _console(self, msg):
+        if msg.type != "error":
+            return
+        url = (msg.location or {}).get("url", "")
+        if url in self.blocked:  # a request off the site that the test blocked, reported on its own
+            return
+        self.errors.append(f"{msg.text} ({url})")
+
+    def goto(self, page: str, idle: bool = False):
+        self.page.goto(urljoin(self.base, html_of(page)), wait_until="load")
+        if idle:  # also wait for what the page's scripts fetch after it has loaded
+            self.page.wait_for_load_state("networkidle")
+        return self.page
+
+
+@pytest.fixture(scope="module")
+def context(browser, base):
+    katex = katex_dist()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
+    blocked: list[str] = []
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(base):
+            return r.continue_()
+        m = KATEX_CDN.match(url)
+        if m and katex and (katex / m.group(1)).is_file():
+            return r.fulfill(path=str(katex / m.group(1)))
+        blocked.append(url)
+        return r.abort()
+
+    ctx.route("**/*", route)
+    ctx.blocked = blocked
+    yield ctx
+    ctx.close()
+
+
+def watched(context, base) -> Watched:
+    w = Watched(context, base)
+    w.blocked = context.blocked
+    return w
+
+
+@pytest.fixture(scope="module", params=PAGES)
+def loaded(request, context, base):
+    """Each page of _quarto.yml, loaded once (with its screenshot saved) for the checks that only look."""
+    w = watched(context, base)
+    w.goto(request.param, idle=True)
+    w.name = request.param
+    if w.page.locator("#quarto-document-content .math").count():  # let KaTeX typeset before the picture is taken
+        try:
+            w.page.wait_for_function("() => document.querySelector('#quarto-document-content .katex')", timeout=5000)
+        except Exception:
+            pass  # test_maths_typeset says what is wrong
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    w.page.screenshot(path=str(SHOTS / shot_name(request.param)))
+    figure = w.page.locator("#quarto-document-content .cell-output-display :is(img, svg):visible").first
+    if figure.count():  # and the page's first picture (a plot, a graph), to look at
+        figure.screenshot(path=str(SHOTS / shot_name(request.param).replace(".png", "-figure.png")))
+    yield w
+    w.page.close()
+
+
+# ---------------------------------------------------------------- every page
+def test_loads_cleanly(loaded):
+    assert not loaded.errors, f"{loaded.name}: console errors:\n  " + "\n  ".join(loaded.errors)
+    assert not loaded.failed, f"{loaded.name}: failed requests to the site:\n  " + "\n  ".join(loaded.failed)
+    blocked_here = [u for u in loaded.blocked if not KATEX_CDN.match(u)]
+    if blocked_here:
+        print(f"{loaded.name}: blocked requests off the site (offline test): {blocked_here}")
+
+
+def test_images_load(loaded):
+    bad = loaded.page.evaluate("""async () => {
+        const bad = [];
+        const imgs = [...document.querySelectorAll('img')];
+        imgs.forEach(i => { i.loading = 'eager'; });
+        await Promise.all(imgs.map(i => i.decode().catch(() => {})));
+        imgs.forEach(i => { if (!i.complete || i.naturalWidth === 0 || i.naturalHeight === 0)
+            bad.push('img ' + (i.getAttribute('src') || '').slice(0, 80)); });
+        // inline pictures (graphviz's graphs): a box of their own, measured where they are shown
+        document.querySelectorAll('#quarto-document-content svg').forEach(s => {
+            if (s.parentElement.closest('svg')) return;
+            const shown = s.getClientRects().length > 0;
+            const r = s.getBoundingClientRect(), vb = s.viewBox && s.viewBox.baseVal;
+            const ok = shown ? (r.width > 0 && r.height > 0) : !!(vb && vb.width > 0 && vb.height > 0) ||
+                (parseFloat(s.getAttribute('width')) > 0 && parseFloat(s.getAttribute('height')) > 0);
+            if (!ok) bad.push('svg ' + s.outerHTML.slice(0, 80));
+        });
+        return bad;
+    }""")
+    assert not bad, f"{loaded.name}: pictures that did not load or have no size:\n  " + "\n  ".join(bad)
+
+
+def test_maths_typeset(loaded):
+    page = loaded.page
+    n_math = page.locator("#quarto-document-content .math").count()
+    if n_math == 0:
+        return  # no maths on this page
+    if katex_dist() is None:
+        unavailable("no local KaTeX in .build/katex/ (npm's katex package; `make test` fetches it)")
+    page.wait_for_function("() => document.querySelectorAll('#quarto-document-content .katex').length > 0", timeout=10000)
+    untypeset = page.evaluate("""() => [...document.querySelectorAll('#quarto-document-content .math')]
+        .filter(m => !m.querySelector('.katex') || m.querySelector('.katex-error')).map(m => m.textContent.slice(0, 60))""")
+    assert not untypeset, f"{loaded.name}: {len(untypeset)} of {n_math} formulas not typeset by KaTeX: {untypeset[:5]}"
+
+
+def test_sidebar_lists_chapters_in_order(loaded, base):
+    page = loaded.page
+    hrefs = page.eval_on_selector_all("#quarto-sidebar a.sidebar-link[href]", "as => as.map(a => a.href)")
+    got = [urlparse(h).path.lstrip("/") or "index.html" for h in hrefs]
+    got = [g + "index.html" if g.endswith("/") else g for g in got]
+    assert got == [html_of(p) for p in PAGES], f"{loaded.name}: the sidebar's pages are not _quarto.yml's, in order"
+    texts = page.eval_on_selector_all("#quarto-sidebar a.sidebar-link[href]", "as => as.map(a => a.textContent.trim())")
+    for p, text in zip(PAGES, texts):
+        n = NUMBERS.get(p)
+        if n is not None:
+            assert re.match(rf"{n}\s", text), f"{loaded.name}: the sidebar shows {p} as {text!r}, without its number {n}"
+        else:
+            assert not re.match(r"\d+\s", text), f"{loaded.name}: the sidebar numbers the unnumbered {p}: {text!r}"
+    n = NUMBERS.get(loaded.name)
+    if n is not None:
+        h1 = page.locator("h1").first.text_content().strip()
+        assert re.match(rf"{n}\s", h1), f"{loaded.name}: the title {h1!r} lacks the chapter number {n}"
+
+
+def test_previous_next_links(loaded, base):
+    i = PAGES.index(loaded.name)
+    for side, j in (("previous", i - 1), ("next", i + 1)):
+        links = loaded.page.locator(f"nav.page-navigation .nav-page-{side} a[href]")
+        if 0 <= j < len(PAGES):
+            assert links.count() == 1, f"{loaded.name}: no {side} link (to {PAGES[j]})"
+            href = urljoin(loaded.page.url, links.first.get_attribute("href"))
+            assert urlparse(href).path.lstrip("/") == html_of(PAGES[j]), f"{loaded.name}: {side} goes to {href}"
+        else:
+            assert links.count() == 0, f"{loaded.name}: a {side} link on the {'first' if j < 0 else 'last'} page"
+
+
+def test_notebook_download(loaded, context):
+    if not loaded.name.endswith(".ipynb"):
+        return
+    link = loaded.page.locator(".notebook-download a[download]")
+    assert link.count() == 1, f"{loaded.name}: no link to download the page as a notebook"
+    href = urljoin(loaded.page.url, link.get_attribute("href"))
+    assert href.endswith(".ipynb"), f"{loaded.name}: the download link goes to {href}, not a notebook"
+    r = context.request.get(href)
+    assert r.ok, f"{loaded.name}: downloading {href}: HTTP {r.status}"
+    import nbformat
+
+    nb = nbformat.reads(r.text(), as_version=4)
+    nbformat.validate(nb)
+    title = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
+    want = build.page_title(ROOT / loaded.name)[0]
+    assert want in title, f"{loaded.name}: the download is not this page's notebook (no title {want!r})"
+
+
+def test_code_blocks_have_copy_buttons(loaded):
+    counts = loaded.page.evaluate("""() => {
+        const blocks = [...document.querySelectorAll('#quarto-document-content div.sourceCode')];
+        const without = blocks.filter(b => !(b.parentElement.querySelector('.code-copy-button') || b.querySelector('.code-copy-button')));
+        return [blocks.length, without.length];
+    }""")
+    assert counts[1] == 0, f"{loaded.name}: {counts[1]} of {counts[0]} code blocks have no copy button"
+
+
+def here(page) -> str:
+    return urlparse(page.url).path.lstrip("/")
+
+
+def test_solutions_are_folded(loaded):
+    """A chapter ends with Exercises whose solutions are in a collapsed callout that opens on a click."""
+    if not loaded.name.startswith("book/"):
+        return  # the home page has no exercises
+    page = loaded.page
+    assert page.locator("h2", has_text="Exercises").count() >= 1, f"{loaded.name}: no Exercises section"
+    callout = page.locator(".callout:has(.callout-collapse)").last
+    assert callout.count() == 1, f"{loaded.name}: no collapsed callout (the solutions)"
+    body = callout.locator(".callout-collapse").first
+    assert not body.is_visible(), f"{loaded.name}: the solutions are not folded"
+    callout.locator(".callout-header").first.click()
+    body.wait_for(state="visible", timeout=3000)
+
+
+def test_next_and_previous_work(loaded):
+    """Clicking next leads to the next page of _quarto.yml (on the last page, previous leads back); the targets
+    of every previous link are checked above. Runs last for its page: it leaves it."""
+    page, i = loaded.page, PAGES.index(loaded.name)
+    side, j = ("next", i + 1) if i + 1 < len(PAGES) else ("previous", i - 1)
+    if j < 0:
+        return  # a book of one page
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.locator(f"nav.page-navigation .nav-page-{side} a").first.click()
+    assert here(page) == html_of(PAGES[j]), f"{loaded.name}: {side} led to {page.url}"
+    assert not loaded.failed, loaded.failed
+
+
+def test_theme_toggle(context, base):
+    """The light/dark toggle changes the page's colours, and back; a dark screenshot of chapter 1 is kept."""
+    w = watched(context, base)
+    page = w.goto(PAGES[1] if len(PAGES) > 1 else PAGES[0])
+    bg = "() => getComputedStyle(document.body).backgroundColor"
+    light = page.evaluate(bg)
+    toggle = page.locator(".quarto-color-scheme-toggle:visible").first
+    toggle.click()
+    page.wait_for_function(f"() => getComputedStyle(document.body).backgroundColor !== {json.dumps(light)}", timeout=3000)
+    dark = page.evaluate(bg)
+    lum = lambda c: sum(int(x) for x in re.findall(r"\d+", c)[:3])
+    assert lum(dark) < lum(light), f"the toggle went from {light} to {dark}, which is not darker"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / shot_name(PAGES[1] if len(PAGES) > 1 else PAGES[0]).replace(".png", "-dark.png")))
+    toggle.click()
+    page.wait_for_function(f"() => getComputedStyle(document.body).backgroundColor === {json.dumps(light)}", timeout=3000)
+    assert not w.errors, w.errors
+    page.evaluate("() => { try { localStorage.clear() } catch (e) {} }")
+    w.page.close()
+
+
+def test_copy_button_copies(context, base):
+    """The copy button of the first code block puts its code on the clipboard."""
+    origin = base.rstrip("/")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    w = watched(context, base)
+    page = w.goto(PAGES[1] if len(PAGES) > 1 else PAGES[0])
+    block = page.locator("#quarto-document-content div.sourceCode:visible").first
+    code = block.locator("code").text_content()
+    block.hover()
+    page.locator("#quarto-document-content .code-copy-button:visible").first.click()
+    got = page.evaluate("() => navigator.clipboard.readText()")
+    assert got.strip() == code.strip()
+    w.page.close()
+
+
+def test_search_finds_topological(context, base):
+    """Typing "topological" in the search box offers the backpropagation chapter, and the result leads there."""
+    if "book/05_backprop.ipynb" not in PAGES:
+        pytest.fail("book/05_backprop.ipynb is not in _quarto.yml yet: nothing for the search to find")
+    w = watched(context, base)
+    page = w.goto(PAGES[0])
+    box = page.locator("#quarto-search input:visible")
+    if box.count() == 0:  # Quarto: an Algolia autocomplete button that opens the input
+        page.locator("#quarto-search .aa-DetachedSearchButton, #quarto-search").first.click()
+        box = page.locator(".aa-Input:visible")
+    box.first.fill(SEARCH_WORD)
+    hit = page.locator(f".smalldocs-search-results a[href*='05_backprop.html'], .aa-Panel a[href*='05_backprop.html'], "
+                       f".aa-DetachedContainer a[href*='05_backprop.html']").first
+    hit.wait_for(state="visible", timeout=5000)
+    hit.click()
+    page.wait_for_load_state("load")
+    assert urlparse(page.url).path.lstrip("/") == SEARCH_TARGET
+    w.page.close()
