@@ -9,13 +9,23 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 setting = $(shell sed -n 's/^$(1) *= *//p' settings.ini)
+# The browser tests (tests/test_website.py): the KaTeX that smalldocs 0.5.4's pages load from jsDelivr, served to the
+# browser from a local copy (npm's `katex` package) so that they run offline; screenshots of every page go here.
+KATEX_VERSION := 0.16.11
+export KATEX_DIST := $(CURDIR)/.build/katex/$(KATEX_VERSION)/dist
+export SCREENSHOTS := $(CURDIR)/.build/screenshots
+export CHROMIUM ?= /usr/bin/chromium
+# `make test` may run twice at once (two terminals): one at a time builds .build/site and _book and tests them
+LOCK := $(if $(shell command -v flock),flock $(CURDIR)/.build/.site.lock,)
 
-.PHONY: help setup export check test book preview clean bench
+.PHONY: help setup export check test book preview clean bench browser site-test readme-screenshot
 help:
 	@echo "make book     set up, export, execute the chapters and render the website into _book/"
-	@echo "make test     set up, check the export is current, run nbdev_test on the chapters and pytest on tests/"
+	@echo "make test     set up, check the export is current, run nbdev_test on the chapters, build the website,"
+	@echo "              check it (smalldocs check, Chromium) and run pytest on tests/"
 	@echo "make preview  serve the website on localhost and rebuild it when a chapter changes"
 	@echo "make export   write micrograd/ and tests/ from the chapters (run it after editing a chapter)"
+	@echo "make readme-screenshot  copy the test run's screenshot of chapter 1 to book/images/ for the README"
 	@echo "make clean    remove everything the build made (the virtual environment too)"
 
 setup: $(STAMP)
@@ -37,10 +47,39 @@ export: setup
 check: setup
 	$(BUILD) check
 
-test: check
-	nbdev_test --do_print --timing
-	nbdev_test --path index.ipynb
+test: check browser $(KATEX_DIST)/katex.min.js
+	@mkdir -p .build
+	@# one fresh interpreter per chapter, as a reader's kernel: chapters that extend the package's classes
+	@# (05, 06, 08) re-run those cells in place, which must not leak into the next chapter tested
+	ls index.ipynb book/*.ipynb | xargs -P 2 -I{} sh -c 'nbdev_test --path {} >/dev/null 2>.build/nbdev_test.$$$$.err && echo "nbdev_test ok: {}" || { echo "nbdev_test FAILED: {}"; cat .build/nbdev_test.$$$$.err; exit 1; }'
+	@mkdir -p .build
+	$(LOCK) $(MAKE) --no-print-directory site-test
+
+# Build the website from the chapters, check it with smalldocs, and run pytest on tests/ (with the browser tests
+# of tests/test_website.py, which need the site). Run by `make test`, under the lock.
+site-test:
+	$(BUILD) book
+	$(BUILD) site-check
 	$(PY) -m pytest -q tests
+	@echo "Screenshots of every page of the website: $(SCREENSHOTS)/"
+
+# Debian's Chromium for the browser tests: installed when root; otherwise they say so and skip (fail under CI=true).
+browser:
+	@if [ -x "$(CHROMIUM)" ] || command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; \
+	else echo "Chromium is not installed and this is not root: the browser tests will be skipped (apt-get install chromium)"; fi
+
+# A local copy of KaTeX (npm's package, pinned above) for the browser tests; without npm they say so and skip.
+$(KATEX_DIST)/katex.min.js:
+	@if command -v npm >/dev/null; then \
+	  d=$$(dirname $(KATEX_DIST)); rm -rf $$d; mkdir -p $$d; \
+	  (cd $$d && npm pack --silent katex@$(KATEX_VERSION) >/dev/null && tar xzf katex-$(KATEX_VERSION).tgz --strip-components=1 package/dist && rm katex-$(KATEX_VERSION).tgz); \
+	else echo "npm is not installed: no local KaTeX, so the browser tests cannot check the maths"; fi
+
+# Copy the test run's screenshot of chapter 1 to where the README shows it (run after `make test`; commit it).
+readme-screenshot:
+	cp $(SCREENSHOTS)/book-01_derivative.png book/images/screenshot-chapter.png
 
 book: export
 	$(BUILD) book

@@ -38,7 +38,6 @@ from micrograd.testing import need_torch
 torch = need_torch()
 # book/11_summary.ipynb, cell 3
 ORDER = ["numeric", "engine", "viz", "nn", "losses", "optim", "data", "testing"]
-EXTRA = {"engine": ["vsum", "dot"]}   # public helpers that are exported without being in __all__
 NOTES = {
     ("engine", "Value"): "a number that remembers how it was made; `.data`, `.grad`, `.backward()`, "
                          "operators `+ - * / **`, `.exp() .log() .tanh() .sigmoid() .relu()`",
@@ -61,7 +60,7 @@ def api_rows():
         if name not in found:
             continue
         mod = importlib.import_module(f"micrograd.{name}")
-        for obj_name in list(mod.__all__) + EXTRA.get(name, []):
+        for obj_name in mod.__all__:
             rows.append((name, obj_name, NOTES.get((name, obj_name)) or first_line(getattr(mod, obj_name))))
     return rows
 
