@@ -26,6 +26,7 @@ help:
 	@echo "make preview  serve the website on localhost and rebuild it when a chapter changes"
 	@echo "make export   write micrograd/ and tests/ from the chapters (run it after editing a chapter)"
 	@echo "make readme-screenshot  copy the test run's screenshot of chapter 1 to book/images/ for the README"
+	@echo "make bench    measure speed and memory against the original micrograd (writes book/_data/)"
 	@echo "make clean    remove everything the build made (the virtual environment too)"
 
 setup: $(STAMP)
@@ -86,6 +87,11 @@ book: export
 
 preview: export
 	$(BUILD) preview
+
+# The benchmark of book/12_fast.ipynb (about 2 minutes): this package against micrograd 0.1.0 (installed into
+# .build/ by the script) and plain floats; writes book/_data/bench.json and bench.md, which the chapter reads.
+bench: setup
+	$(PY) book/_tools/bench.py
 
 clean:
 	rm -rf $(VENV) .build _book _site .pytest_cache .hypothesis *.egg-info

@@ -131,14 +131,18 @@ def _topo(root) -> list:
     return topo
 
 # %% ../book/05_backprop.ipynb #cell-045
+import gc
+
 def backward(self) -> None:
     "Fill in `grad` of every node this one depends on, with d(self)/d(node) added to leaves."
-    topo = _topo(self)
-    for v in topo:
-        if v._prev: v.grad = 0.0  # interior grads are recomputed on every call
-    self.grad = 1.0
-    rules = RULES
+    enabled = gc.isenabled()
+    gc.disable()  # backward makes no reference cycles: the cyclic collector would only re-walk the graph
     try:
+        topo = _topo(self)
+        for v in topo:
+            if v._prev: v.grad = 0.0  # interior grads are recomputed on every call
+        self.grad = 1.0
+        rules = RULES
         for v in reversed(topo):
             if v._prev:
                 if v._bw is None: rules[v._op](v)
@@ -147,6 +151,8 @@ def backward(self) -> None:
         if v._op in rules: raise
         raise LookupError(f"backward: no rule for the op {v._op!r}; add one to RULES or set the node's "
                           "_backward to a function") from None
+    finally:
+        if enabled: gc.enable()
 Value.backward = backward
 
 # %% ../book/05_backprop.ipynb #cell-076

@@ -544,7 +544,7 @@ def test_forgotten_reset():
 
 def _cell_exercises():
     # book/05_backprop.ipynb, cell 83
-    # 1. chapter 4's expression
+    # 1. the chain-rule chapter's expression
     a_, b_, c_, f_ = Value(2.0), Value(-3.0), Value(10.0), Value(-2.0)
     e_ = a_ * b_; d_ = e_ + c_; L_ = d_ * f_
     L_.backward()

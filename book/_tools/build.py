@@ -318,15 +318,28 @@ def page_title(path: Path) -> tuple[str, bool]:
     return path.stem, False
 
 
-def chapter_numbers(pages: list[str]) -> dict[str, int | None]:
+def appendix_pages(cfg: dict) -> list[str]:
+    """The pages listed under `book: appendices:` in _quarto.yml."""
+    items = (cfg.get("book") or {}).get("appendices") or []
+    return [i if isinstance(i, str) else i.get("href", "") for i in items]
+
+
+def chapter_numbers(pages: list[str]) -> dict[str, int | str | None]:
     """The number Quarto gives each page of the book when `number-sections` is on: 1, 2, ... in the order of
-    _quarto.yml, skipping pages whose title is marked `{.unnumbered}` (parts take no number)."""
-    out, n = {}, 0
+    _quarto.yml, skipping pages whose title is marked `{.unnumbered}` (parts take no number); appendices are
+    lettered A, B, ..."""
+    appendices = set(appendix_pages(quarto_config()))
+    out, n, letter = {}, 0, 0
     for p in pages:
         _, numbered = page_title(ROOT / p)
-        if numbered:
+        if numbered and p in appendices:
+            out[p] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[letter]
+            letter += 1
+        elif numbered:
             n += 1
-        out[p] = n if numbered else None
+            out[p] = n
+        else:
+            out[p] = None
     return out
 
 
@@ -335,7 +348,7 @@ def download_href(rel: str) -> str:
     return "../" * rel.count("/") + f"{NOTEBOOKS}/{Path(rel).name}"
 
 
-def stage_notebook(path: Path, rel: str, number: int | None = None, download: bool = False) -> None:
+def stage_notebook(path: Path, rel: str, number: int | str | None = None, download: bool = False) -> None:
     """Translate a staged notebook's directives into Quarto options; with `number`, put the chapter's number in
     its title (for smalldocs, which does not number a book's chapters); with `download`, add a link to the
     page's notebook under its title."""
@@ -356,7 +369,7 @@ def stage_notebook(path: Path, rel: str, number: int | None = None, download: bo
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def titled_source(text: str, rel: str, number: int | None, download: bool) -> str:
+def titled_source(text: str, rel: str, number: int | str | None, download: bool) -> str:
     """The title cell's Markdown with the chapter number in the `# ` heading and the download link after the
     heading and its one-line subtitle (a `> ` quote).
 
@@ -464,10 +477,17 @@ def stage_config_for_smalldocs(cfg: dict) -> None:
     import yaml
 
     book = cfg.setdefault("book", {})
+    changed = []
     if "page-navigation" not in book:
         book["page-navigation"] = True
+        changed.append("page-navigation added")
+    if book.get("appendices"):
+        # smalldocs does not read `appendices`: list them as a last part, as Quarto's sidebar shows them
+        book["chapters"] = list(book.get("chapters") or []) + [{"part": "Appendices", "chapters": book.pop("appendices")}]
+        changed.append("appendices listed as a part")
+    if changed:
         (STAGE / "_quarto.yml").write_text(
-            "# Staged by book/_tools/build.py from ../../_quarto.yml for smalldocs (page-navigation added).\n"
+            f"# Staged by book/_tools/build.py from ../../_quarto.yml for smalldocs ({', '.join(changed)}).\n"
             + yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
@@ -489,6 +509,9 @@ def number_rendered_sections(site: Path, pages: list[str], numbers: dict[str, in
 def run_one(rel: str) -> int:
     """Execute one chapter in a scratch copy (as the build does) and report the first failing cell."""
     with tempfile.TemporaryDirectory() as tmp:
+        # the chapter's folder without the other chapters: data files such as book/_data/ come along
+        shutil.copytree((ROOT / rel).parent, Path(tmp), dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("_tools", ".*", "__pycache__", "*.ipynb"))
         dest = Path(tmp) / Path(rel).name
         shutil.copy(ROOT / rel, dest)
         stage_notebook(dest, rel)

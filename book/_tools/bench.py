@@ -1,0 +1,486 @@
+"""`make bench`: this package against the original micrograd 0.1.0 and against plain Python floats.
+
+Usage (from the repository root):  .venv/bin/python book/_tools/bench.py [--quick] [--out book/_data]
+
+Three implementations run in three long-lived worker processes (so the two packages called
+`micrograd` never share an interpreter):
+  book   this repository's micrograd (imported from the repository root),
+  orig   micrograd 0.1.0 from PyPI, installed with pip into .build/micrograd-0.1.0 if missing,
+  float  the floor: the same arithmetic on Python floats with hand-derived gradients, no graph.
+The driver interleaves the runs (book, orig, float, book, orig, float, ...) and reports medians and
+the median of the per-pair ratios, because the machine is noisy. Workloads:
+  W1  one training step of the moons demo: MLP(2, [16, 16, 1]), 100 points, hinge loss + 1e-4 L2,
+      forward, zero_grad, backward, SGD update (steady state, default garbage-collector settings);
+  W2  a chain x = x * 1.0001 + 0.1 repeated N times: forward, backward and freeing the graph;
+  W3  the sum of N products a_i * b_i: time (forward, backward, free) and bytes per node (tracemalloc).
+Writes book/_data/bench.json (read by book/12_fast.ipynb) and book/_data/bench.md, and prints the table.
+"""
+import argparse, datetime, gc, json, math, os, platform, random, statistics, subprocess, sys, threading, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ORIG_DIR = os.path.join(ROOT, ".build", "micrograd-0.1.0")
+IMPLS = ("book", "orig", "float")
+BOOK_ROOT = os.environ.get("BENCH_BOOK_ROOT", ROOT)
+
+
+# ----------------------------------------------------------------------------- the workloads
+def moons(n=100, seed=0):
+    "Two interleaved half circles with a little noise; labels +1 and -1. Seeded, pure Python."
+    rng = random.Random(seed)
+    X, y = [], []
+    for i in range(n):
+        t = math.pi * rng.random()
+        if i % 2 == 0:
+            px, py, lab = math.cos(t), math.sin(t), 1.0
+        else:
+            px, py, lab = 1.0 - math.cos(t), 0.5 - math.sin(t), -1.0
+        X.append((px + rng.gauss(0.0, 0.1), py + rng.gauss(0.0, 0.1)))
+        y.append(lab)
+    return X, y
+
+
+class GraphImpl:
+    "W1-W3 written with an autograd package (this one or the original)."
+
+    def __init__(self, name):
+        self.name = name
+        from micrograd.engine import Value
+        from micrograd.nn import MLP
+        self.Value, self.MLP = Value, MLP
+        if name == "book":
+            from micrograd.engine import dot, vsum
+            self.dot, self.sum = dot, vsum
+        else:
+            self.dot, self.sum = None, sum
+
+    def new_model(self, seed):
+        random.seed(seed)
+        return self.MLP(2, [16, 16, 1])
+
+    def step(self, model, X, y, lr):
+        Value, S = self.Value, self.sum
+        inputs = [[Value(a), Value(b)] for a, b in X]
+        scores = [model(x) for x in inputs]
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        total = S(losses) * (1.0 / len(losses)) + 1e-4 * S(p * p for p in model.parameters())
+        model.zero_grad()
+        total.backward()
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        return total.data
+
+    def chain(self, n):
+        x = self.Value(1.0)
+        y = x
+        for _ in range(n):
+            y = y * 1.0001 + 0.1
+        y.backward()
+        return y.data, x.grad
+
+    def wrap(self, xs):
+        V = self.Value
+        return [V(x) for x in xs]
+
+    def products(self, A, B, how):
+        if how == "dot":
+            return self.dot(A, B)
+        return sum(a * b for a, b in zip(A, B))
+
+
+class FloatImpl:
+    "The floor: the same computations on floats, gradients derived by hand."
+    name = "float"
+
+    def new_model(self, seed):
+        # the same draws, in the same order, as MLP(2, [16, 16, 1]): per neuron nin weights, bias 0
+        random.seed(seed)
+        sizes = [2, 16, 16, 1]
+        return [([[random.uniform(-1, 1) for _ in range(sizes[l])] for _ in range(sizes[l + 1])],
+                 [0.0] * sizes[l + 1]) for l in range(3)]
+
+    def step(self, model, X, y, lr):
+        n = len(X)
+        gW = [[[0.0] * len(row) for row in W] for W, _ in model]
+        gB = [[0.0] * len(B) for _, B in model]
+        data = 0.0
+        for (x0, x1), yi in zip(X, y):
+            acts = [[x0, x1]]
+            for li, (W, B) in enumerate(model):
+                a = acts[-1]
+                out = []
+                for row, b in zip(W, B):
+                    s = b
+                    for w, ak in zip(row, a):
+                        s += w * ak
+                    out.append(s if li == 2 or s > 0 else 0.0)
+                acts.append(out)
+            m = 1 + -yi * acts[-1][0]
+            if m > 0:
+                data += m
+                # d total / d score = (1/n) * (-y); then back through the layers
+                delta = [(1.0 / n) * -yi]
+                for li in (2, 1, 0):
+                    W, _ = model[li]
+                    a = acts[li]
+                    back = [0.0] * len(a)
+                    for j, (row, dj) in enumerate(zip(W, delta)):
+                        if dj == 0.0:
+                            continue
+                        gw = gW[li][j]
+                        for k, w in enumerate(row):
+                            gw[k] += a[k] * dj
+                            back[k] += w * dj
+                        gB[li][j] += dj
+                    if li:
+                        delta = [g if ak > 0 else 0.0 for g, ak in zip(back, a)]
+            else:
+                data += 0.0
+        reg = 0.0
+        for W, B in model:
+            for row, b in zip(W, B):
+                for w in row:
+                    reg += w * w
+                reg += b * b
+        total = data * (1.0 / n) + 1e-4 * reg
+        for (W, B), gw, gb in zip(model, gW, gB):
+            for j, row in enumerate(W):
+                for k in range(len(row)):
+                    row[k] -= lr * (gw[j][k] + 2e-4 * row[k])
+                B[j] -= lr * (gb[j] + 2e-4 * B[j])
+        return total
+
+    def chain(self, n):
+        y = 1.0
+        for _ in range(n):
+            y = y * 1.0001 + 0.1
+        g = 1.0
+        for _ in range(n):
+            g *= 1.0001
+        return y, g
+
+    def wrap(self, xs):
+        return list(xs)
+
+    def products(self, A, B, how):
+        s = 0.0
+        for a, b in zip(A, B):
+            s += a * b
+        return s, list(B), list(A)   # the value and the two gradients
+
+
+# ----------------------------------------------------------------------------- the worker side
+def _count(root):
+    "Number of distinct nodes in a graph (works for both packages; iterative)."
+    seen, stack = {id(root)}, [root]
+    while stack:
+        v = stack.pop()
+        for c in v._prev:
+            if id(c) not in seen:
+                seen.add(id(c)); stack.append(c)
+    return len(seen)
+
+
+def clocks():
+    return time.process_time(), time.perf_counter()
+
+
+def since(c0):
+    "CPU seconds of this process (the measure the table uses: other processes do not inflate it) and wall seconds."
+    c1 = clocks()
+    return {"t": c1[0] - c0[0], "wall": c1[1] - c0[1]}
+
+
+def handle(impl, state, req):
+    w = req["w"]
+    if w == "W1-losses":   # a fresh model, the first few steps: for the agreement check
+        model, (X, y) = impl.new_model(req["seed"]), moons()
+        return {"losses": [impl.step(model, X, y, 0.1) for _ in range(req["steps"])]}
+    if w == "W1":
+        if "model" not in state:
+            state["model"], state["data"] = impl.new_model(1337), moons()
+            for _ in range(2):
+                impl.step(state["model"], *state["data"], 0.01)   # warm up
+        c0 = clocks()
+        impl.step(state["model"], *state["data"], 0.01)
+        return since(c0)
+    if w == "W2":
+        n = req["n"]
+        if req.get("default_limit"):   # does it work with Python's default recursion limit?
+            old = sys.getrecursionlimit()
+            sys.setrecursionlimit(1000)
+            try:
+                impl.chain(n)
+                return {"ok": True}
+            except RecursionError:
+                return {"ok": False}
+            finally:
+                sys.setrecursionlimit(old)
+                gc.collect()
+        gc.collect()
+        c0 = clocks()
+        out = impl.chain(n)
+        del out
+        gc.collect()   # the original's graph is one big reference cycle: only the collector frees it
+        return since(c0)
+    if w == "W3":
+        n, how = req["n"], req["how"]
+        rng = random.Random(n)
+        fa, fb = [rng.uniform(-1, 1) for _ in range(n)], [rng.uniform(-1, 1) for _ in range(n)]
+        gc.collect()
+        if req.get("mem"):   # bytes for the whole graph, leaves included, built from lists of floats
+            import tracemalloc
+            tracemalloc.start()
+            before = tracemalloc.get_traced_memory()[0]
+            s = impl.products(impl.wrap(fa), impl.wrap(fb), how)
+            used = tracemalloc.get_traced_memory()[0] - before
+            tracemalloc.stop()
+            return {"bytes": used, "nodes": _count(s)}
+        c0 = clocks()
+        s = impl.products(impl.wrap(fa), impl.wrap(fb), how)
+        if impl.name != "float":
+            s.backward()
+        del s
+        gc.collect()
+        return since(c0)
+    raise ValueError(f"unknown request {req!r}")
+
+
+def worker(name):
+    if name != "float":
+        sys.path.insert(0, BOOK_ROOT if name == "book" else ORIG_DIR)
+    impl = FloatImpl() if name == "float" else GraphImpl(name)
+    if name != "float":   # make sure the right package was imported
+        import micrograd
+        where = os.path.dirname(os.path.abspath(micrograd.__file__))
+        assert where.startswith(BOOK_ROOT if name == "book" else ORIG_DIR), where
+    state = {}
+    for line in sys.stdin:
+        req = json.loads(line)
+        try:
+            res = handle(impl, state, req)
+        except Exception as e:   # report, keep serving
+            res = {"error": f"{type(e).__name__}: {e}"[:300]}
+        sys.stdout.write(json.dumps(res) + "\n")
+        sys.stdout.flush()
+
+
+def worker_main(name):
+    # the original's backward recurses once per node: give it room (same settings for all three)
+    sys.setrecursionlimit(10**8)
+    threading.stack_size(1 << 30)
+    t = threading.Thread(target=worker, args=(name,))
+    t.start()
+    t.join()
+
+
+# ----------------------------------------------------------------------------- the driver side
+def ensure_original():
+    if os.path.exists(os.path.join(ORIG_DIR, "micrograd", "engine.py")):
+        return
+    print(f"installing micrograd==0.1.0 into {ORIG_DIR}", flush=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    "--no-deps", "--target", ORIG_DIR, "micrograd==0.1.0"], check=True)
+
+
+class Workers:
+    def __init__(self):
+        env = dict(os.environ, PYTHONHASHSEED="0")  # BENCH_BOOK_ROOT is passed on
+        self.procs = {n: subprocess.Popen([sys.executable, os.path.abspath(__file__), "--worker", n],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                          env=env, cwd=ROOT) for n in IMPLS}
+
+    def ask(self, name, **req):
+        p = self.procs[name]
+        p.stdin.write(json.dumps(req) + "\n")
+        p.stdin.flush()
+        line = p.stdout.readline()
+        if not line:
+            raise RuntimeError(f"worker {name} died on {req}")
+        res = json.loads(line)
+        if "error" in res:
+            raise RuntimeError(f"worker {name} on {req}: {res['error']}")
+        return res
+
+    def close(self):
+        for p in self.procs.values():
+            p.stdin.close()
+            p.wait()
+
+
+def interleaved(ws, names, reps, **req):
+    "Times of `reps` rounds, each round running every implementation once, in turn."
+    times, walls = {n: [] for n in names}, {n: [] for n in names}
+    for r in range(reps):
+        order = names if r % 2 == 0 else names[::-1]   # A B C, C B A, ...: no fixed position
+        for n in order:
+            res = ws.ask(n, **req)
+            times[n].append(res["t"])
+            walls[n].append(res["wall"])
+    return times, walls
+
+
+def summary(times_walls, pairs):
+    "Medians per implementation and, for each (x, y) in pairs, the median of the per-round ratios x/y."
+    times, walls = times_walls
+    out = {n: {"median_s": statistics.median(t), "min_s": min(t), "times_s": t,
+               "wall_median_s": statistics.median(walls[n]), "walls_s": walls[n]} for n, t in times.items()}
+    ratios = {}
+    for x, y in pairs:
+        per = [a / b for a, b in zip(times[x], times[y])]
+        ratios[f"{x}/{y}"] = {"median": statistics.median(per), "min": min(per), "max": max(per), "per_pair": per}
+    return out, ratios
+
+
+def fmt_t(s):
+    return f"{s:.3g} s" if s >= 1 else f"{s * 1e3:.3g} ms" if s >= 1e-3 else f"{s * 1e6:.3g} us"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--worker")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds (a smoke test)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "book", "_data"))
+    ap.add_argument("--book-root", default=ROOT, help="where to import this package from (to try a changed copy)")
+    args = ap.parse_args()
+    if args.worker:
+        return worker_main(args.worker)
+    os.environ["BENCH_BOOK_ROOT"] = os.path.abspath(args.book_root)
+    t_start = time.perf_counter()
+    ensure_original()
+    q = args.quick
+    ws = Workers()
+    res = {"meta": {"python": platform.python_version(), "machine": platform.machine(),
+                    "system": platform.system(), "cpus": os.cpu_count(),
+                    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                    "quick": q, "clock": "CPU time of the worker process (time.process_time); wall times are kept as wall_*",
+                    "book_root": os.path.relpath(os.environ["BENCH_BOOK_ROOT"], ROOT), "memory_method": "tracemalloc: bytes allocated while building the whole graph (leaves included) from two lists of floats, divided by its number of nodes or by N"}}
+    try:
+        # --- W1: agreement, then timing
+        agree = {n: ws.ask(n, w="W1-losses", seed=1337, steps=3)["losses"] for n in IMPLS}
+        diff = max(abs(a - b) for n in ("book", "float") for a, b in zip(agree[n], agree["orig"]))
+        assert diff < 1e-12, f"W1 losses disagree with the original by {diff}: {agree}"
+        print(f"W1 losses of the first 3 steps agree (max difference {diff:.1e}): {agree['orig']}", flush=True)
+        reps = 3 if q else 9
+        t, r = summary(interleaved(ws, list(IMPLS), reps, w="W1"), [("orig", "book"), ("book", "float")])
+        res["W1"] = {"reps": reps, "impl": t, "ratios": r, "losses": agree, "max_loss_diff": diff}
+        print(f"W1 book {fmt_t(t['book']['median_s'])}  orig {fmt_t(t['orig']['median_s'])}  "
+              f"float {fmt_t(t['float']['median_s'])}", flush=True)
+
+        # --- W2: does the original survive the default recursion limit? then per-node times
+        res["W2"] = {"default_limit": {n: {str(k): ws.ask(n, w="W2", n=k, default_limit=True)["ok"]
+                                           for k in (400, 600)} for n in ("book", "orig")}, "rows": []}
+        sizes = [10**3, 10**4, 10**5] if q else [10**3, 10**4, 10**5, 10**6]
+        orig_max = 10**4 if q else 10**5
+        for k in sizes:
+            names = list(IMPLS) if k <= orig_max else ["book", "float"]
+            reps = 5 if k < 10**5 else 3 if k == 10**5 and not q else 2
+            t, r = summary(interleaved(ws, names, reps, w="W2", n=k),
+                           [("orig", "book")] * (k <= orig_max) + [("book", "float")])
+            nodes = 4 * k + 1   # x, and per link: the constant 1.0001, the product, 0.1, the sum
+            for n in t:
+                t[n]["per_node_s"] = t[n]["median_s"] / nodes if n != "float" else t[n]["median_s"] / k
+            res["W2"]["rows"].append({"n": k, "nodes": nodes, "reps": reps, "impl": t, "ratios": r})
+            print(f"W2 N={k:>7}: " + "  ".join(f"{n} {fmt_t(t[n]['median_s'])}" for n in t), flush=True)
+
+        # --- W3: time and memory per node
+        res["W3"] = {"rows": []}
+        for k in ([10**5] if q else [10**5, 10**6]):
+            variants = [("book", "sum"), ("book", "dot"), ("orig", "sum"), ("float", "sum")]
+            reps = 3 if k <= 10**5 else 1   # at 10**6 the original alone takes about a minute
+            times, walls = {f"{n}:{h}": [] for n, h in variants}, {f"{n}:{h}": [] for n, h in variants}
+            for r in range(reps):
+                for n, h in (variants if r % 2 == 0 else variants[::-1]):
+                    got = ws.ask(n, w="W3", n=k, how=h)
+                    times[f"{n}:{h}"].append(got["t"])
+                    walls[f"{n}:{h}"].append(got["wall"])
+            t, rr = summary((times, walls), [("orig:sum", "book:sum"), ("orig:sum", "book:dot"),
+                                    ("book:sum", "float:sum"), ("book:dot", "float:sum")])
+            for n, h in variants[:3]:
+                if n == "orig" and k > 10**5:   # bytes per node do not depend on N: measured at 10**5
+                    t[f"{n}:{h}"].update({key: res["W3"]["rows"][0]["impl"][f"{n}:{h}"][key] for key in
+                                          ("bytes_per_node", "bytes_per_term")}, mem_at_n=10**5)
+                    continue
+                m = ws.ask(n, w="W3", n=k, how=h, mem=True)
+                t[f"{n}:{h}"].update(bytes=m["bytes"], nodes=m["nodes"],
+                                     bytes_per_node=m["bytes"] / m["nodes"], bytes_per_term=m["bytes"] / k)
+            res["W3"]["rows"].append({"n": k, "reps": reps, "impl": t, "ratios": rr})
+            print(f"W3 N={k:>7}: " + "  ".join(f"{n} {fmt_t(v['median_s'])}" for n, v in t.items()), flush=True)
+    finally:
+        ws.close()
+
+    # --- targets
+    w1 = res["W1"]["ratios"]
+    common = [row for row in res["W2"]["rows"] if "orig" in row["impl"]][-1]
+    big = res["W2"]["rows"][-1]
+    w3 = res["W3"]["rows"][0]["impl"]
+    res["targets"] = [
+        {"name": "W1: original / book >= 20", "value": w1["orig/book"]["median"], "met": w1["orig/book"]["median"] >= 20},
+        {"name": "W1: book / float <= 10", "value": w1["book/float"]["median"], "met": w1["book/float"]["median"] <= 10},
+        {"name": f"W2: N = {big['n']} completes", "value": big["impl"]["book"]["median_s"], "met": big["n"] >= 10**6},
+        {"name": f"W2: book / original per node <= 0.3 (N = {common['n']})",
+         "value": 1 / common["ratios"]["orig/book"]["median"], "met": 1 / common["ratios"]["orig/book"]["median"] <= 0.3},
+        {"name": "W3: book bytes per node <= 150 (plain sum, leaves included)", "value": w3["book:sum"]["bytes_per_node"],
+         "met": w3["book:sum"]["bytes_per_node"] <= 150},
+        {"name": "W1: losses agree with the original to 1e-12", "value": res["W1"]["max_loss_diff"],
+         "met": res["W1"]["max_loss_diff"] < 1e-12},
+    ]
+    res["meta"]["duration_s"] = time.perf_counter() - t_start
+
+    md = markdown(res)
+    print(md)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "bench.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    with open(os.path.join(args.out, "bench.md"), "w") as f:
+        f.write(md)
+    print(f"wrote {os.path.relpath(args.out, ROOT)}/bench.json and bench.md in {res['meta']['duration_s']:.0f} s")
+
+
+def rfmt(r):
+    "A ratio: the median of the per-round ratios, with their range when there was more than one round."
+    f = (lambda x: f"{x:.1f}")
+    return f"{f(r['median'])}x" + (f" ({f(r['min'])}-{f(r['max'])})" if len(r["per_pair"]) > 1 else "")
+
+
+def markdown(res):
+    m = res["meta"]
+    L = [f"Benchmark of {m['date']}: Python {m['python']}, {m['system']} {m['machine']}, {m['cpus']} CPUs"
+         f"{' (quick)' if m['quick'] else ''}. CPU time, medians of interleaved runs; ratios are medians of the per-round ratios (their range in brackets).", "",
+         "| workload | size | book | original 0.1.0 | float floor | original / book | book / float |",
+         "| --- | --- | --- | --- | --- | --- | --- |"]
+    w = res["W1"]
+    L.append(f"| W1 training step | MLP(2, [16, 16, 1]), 100 points | {fmt_t(w['impl']['book']['median_s'])} | "
+             f"{fmt_t(w['impl']['orig']['median_s'])} | {fmt_t(w['impl']['float']['median_s'])} | "
+             f"{rfmt(w['ratios']['orig/book'])} | {rfmt(w['ratios']['book/float'])} |")
+    for row in res["W2"]["rows"]:
+        t, r = row["impl"], row["ratios"]
+        o = fmt_t(t["orig"]["per_node_s"]) if "orig" in t else "not run"
+        L.append(f"| W2 chain, per node | N = {row['n']:,} | {fmt_t(t['book']['per_node_s'])} | {o} | "
+                 f"{fmt_t(t['float']['per_node_s'])} (per link) | "
+                 f"{rfmt(r['orig/book'])} | " if "orig/book" in r else
+                 f"| W2 chain, per node | N = {row['n']:,} | {fmt_t(t['book']['per_node_s'])} | {o} | "
+                 f"{fmt_t(t['float']['per_node_s'])} (per link) | - | ")
+        L[-1] += f"{t['book']['median_s'] / t['float']['median_s']:.1f}x (whole run) |"
+    for row in res["W3"]["rows"]:
+        t, r = row["impl"], row["ratios"]
+        for how in ("sum", "dot"):
+            b = t[f"book:{how}"]
+            o = t["orig:sum"]
+            L.append(f"| W3 sum of products, {how}, time | N = {row['n']:,} | {fmt_t(b['median_s'])} | "
+                     f"{fmt_t(o['median_s'])} (sum) | {fmt_t(t['float:sum']['median_s'])} | "
+                     f"{rfmt(r[f'orig:sum/book:{how}'])} | {rfmt(r[f'book:{how}/float:sum'])} |")
+        L.append(f"| W3 bytes per node (sum graph, leaves included) | N = {row['n']:,} | {t['book:sum']['bytes_per_node']:.0f} B | "
+                 f"{t['orig:sum']['bytes_per_node']:.0f} B | - | "
+                 f"{t['orig:sum']['bytes_per_node'] / t['book:sum']['bytes_per_node']:.1f}x | - |")
+        L.append(f"| W3 bytes per term (sum / dot) | N = {row['n']:,} | {t['book:sum']['bytes_per_term']:.0f} B / "
+                 f"{t['book:dot']['bytes_per_term']:.0f} B | {t['orig:sum']['bytes_per_term']:.0f} B | - | "
+                 f"{t['orig:sum']['bytes_per_term'] / t['book:dot']['bytes_per_term']:.1f}x (vs dot) | - |")
+    L += ["", f"W2 with Python's default recursion limit: " + ", ".join(
+        f"{n} N={k}: {'ok' if ok else 'RecursionError'}" for n, d in res["W2"]["default_limit"].items() for k, ok in d.items()), ""]
+    L += ["| target | value | met |", "| --- | --- | --- |"]
+    L += [f"| {t['name']} | {t['value']:.3g} | {'yes' if t['met'] else 'NO'} |" for t in res["targets"]]
+    return "\n".join(L) + "\n"
+
+
+if __name__ == "__main__":
+    main()
