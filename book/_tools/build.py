@@ -543,17 +543,31 @@ def render() -> Path:
 
 
 def preview(port: int) -> None:
-    """Serve the site and rebuild the chapters that change (polling their modification times)."""
+    """Serve the site on localhost and rebuild what changes (polling the pages' modification times).
+
+    With Quarto, `quarto preview` serves the staged book and re-renders it. Without it, the book is rendered
+    as `make book` does (so chapter numbers and notebook downloads are there too), _book/ is served by
+    Python's own HTTP server, and a changed chapter is executed again and the site re-rendered."""
+    import functools
+    import http.server
+    import threading
+
     quarto = shutil.which("quarto")
     stage()
-    cmd = [quarto, "preview", str(STAGE), "--port", str(port), "--no-browser"] if quarto else \
-          [shutil.which("smalldocs") or "smalldocs", "preview", str(STAGE), "--port", str(port)]
-    server = subprocess.Popen(cmd)
+    if quarto:
+        server = subprocess.Popen([quarto, "preview", str(STAGE), "--port", str(port), "--no-browser"])
+        alive = lambda: server.poll() is None
+    else:
+        render()
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(OUT))
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        alive = lambda: True
     pages = [p.as_posix() for p in book_pages()]
     stamp = {p: (ROOT / p).stat().st_mtime for p in pages}
-    print(f"Serving http://127.0.0.1:{port}/ ; edit a chapter and it is executed and rebuilt. Ctrl-C stops.")
+    print(f"Serving http://127.0.0.1:{port}/ ; save a chapter and it is executed and rebuilt. Ctrl-C stops.", flush=True)
     try:
-        while server.poll() is None:
+        while alive():
             time.sleep(1)
             changed = [p for p in pages if (ROOT / p).exists() and (ROOT / p).stat().st_mtime != stamp[p]]
             for p in changed:
@@ -561,10 +575,18 @@ def preview(port: int) -> None:
             if changed:
                 try:
                     stage(changed)
+                    if not quarto:
+                        render()
+                    print(f"rebuilt after a change to {', '.join(changed)}", flush=True)
                 except BuildError as e:
-                    print(e)
+                    print(e, flush=True)
+    except KeyboardInterrupt:
+        pass
     finally:
-        server.terminate()
+        if quarto:
+            server.terminate()
+        else:
+            httpd.shutdown()
 
 
 def site_check() -> int:
