@@ -11,7 +11,7 @@ export PYTHONHASHSEED := 0
 setting = $(shell sed -n 's/^$(1) *= *//p' settings.ini)
 # The browser tests (tests/test_website.py): the KaTeX that smalldocs 0.5.4's pages load from jsDelivr, served to the
 # browser from a local copy (npm's `katex` package) so that they run offline; screenshots of every page go here.
-KATEX_VERSION := 0.16.11
+KATEX_VERSION := $(call setting,katex_version)
 export KATEX_DIST := $(CURDIR)/.build/katex/$(KATEX_VERSION)/dist
 export SCREENSHOTS := $(CURDIR)/.build/screenshots
 export CHROMIUM ?= /usr/bin/chromium
