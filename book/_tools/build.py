@@ -276,12 +276,39 @@ def quarto_options(cell: dict, where: str) -> dict | None:
         if name == "hide":
             opts.append("include: false")
         elif name == "test":
-            opts += ["code-fold: true", 'code-summary: "Check: the assertions behind the text"']
+            # folded under "Check", unless the cell sets these itself (Quarto rejects a key given twice)
+            own = {y.split(":", 1)[0].strip() for y in yaml_lines}
+            opts += [o for o in ("code-fold: true", 'code-summary: "Check: the assertions behind the text"')
+                     if o.split(":", 1)[0] not in own]
     if not code.strip():
         return None
+    check_options(opts, where)
     cell = dict(cell)
     cell["source"] = "".join(f"#| {o}\n" for o in opts) + code
     return cell
+
+
+def check_options(opts: list[str], where: str) -> None:
+    """Quarto reads a cell's `#|` lines as one YAML mapping and rejects a key given twice: check both."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        if twice:
+            raise BuildError(f"{where}: the cell option {twice[0]!r} is given twice")
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    try:
+        parsed = yaml.load("\n".join(opts), Loader=Strict) if opts else {}
+    except yaml.YAMLError as e:
+        raise BuildError(f"{where}: the cell options are not valid YAML: {e}") from None
+    if not isinstance(parsed, dict):
+        raise BuildError(f"{where}: the cell options are not `key: value` lines")
 
 
 def renderer() -> str | None:
