@@ -159,7 +159,7 @@ def test_module(nb_path: Path, root: Path = ROOT) -> str | None:
             tests += 1
             test_bound.update(dict.fromkeys(defined_names(code, where), where))
             body.append(f"\n\ndef _cell_{name}():\n    # {where}\n" + textwrap.indent(code.strip() or "pass", "    ")
-                        + f"\n\n\n_outcome['{name}'] = _run(_cell_{name})\n\n\ndef test_{name}():\n    _report(_outcome['{name}'])\n")
+                        + f"\n\n\n_checks.run({name!r}, _cell_{name})\n\n\ndef test_{name}():\n    _checks.report({name!r})\n")
         else:
             for name in defined_names(code, where):
                 if name.startswith("test"):
@@ -169,30 +169,11 @@ def test_module(nb_path: Path, root: Path = ROOT) -> str | None:
         return None
     head = GENERATED.format(src=rel)
     head += f'"""Tests of {rel}: its code cells in order, with each `#| test` cell as a test."""\n'
-    # chapters run with book/ as the working directory (nbdev_test and the site build do the same)
-    head += "import os as _os\n\n_os.chdir(_os.path.join(_os.path.dirname(_os.path.abspath(__file__)), '..', 'book'))\n"
-    head += RUNNER
+    head += "from _chapters import Checks as _Checks  # tests/_chapters.py: runs the checks in chapter order\n\n"
+    head += "_checks = _Checks()\n"
     return head + "\n".join(body) + "\n"
 
 
-RUNNER = '''_outcome = {}
-
-
-def _run(cell):
-    "Run a test cell now, in chapter order; keep what it raised (None when it passed)."
-    try:
-        cell()
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as e:  # pytest's skip and fail are BaseExceptions too
-        return e
-    return None
-
-
-def _report(outcome):
-    if outcome is not None:
-        raise outcome
-'''
 
 
 def write_tests(root: Path = ROOT) -> list[Path]:
