@@ -45,14 +45,14 @@ class Neuron(Module):
             x = [x]  # one input may be passed bare
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
-        act = dot(self.w, x, self.b)  # b + w0*x0 + w1*x1 + ..., one node in the graph
-        return act.relu() if self.nonlin else act
+        total = dot(self.w, x, self.b)  # b + w0*x0 + w1*x1 + ..., one node in the graph
+        return total.relu() if self.nonlin else total
 
     def parameters(self) -> list:
         return self.w + [self.b]
 
     def __repr__(self) -> str:
-        return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+        return f"Neuron({len(self.w)}, {'relu' if self.nonlin else 'linear'})"
 
 # %% ../book/08_mlp.ipynb #cell-003
 class Layer(Module):
@@ -70,10 +70,11 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list:
-        return [p for n in self.neurons for p in n.parameters()]
+        return [p for neuron in self.neurons for p in neuron.parameters()]
 
     def __repr__(self) -> str:
-        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
+        first = self.neurons[0]
+        return f"Layer({len(first.w)} -> {len(self.neurons)}, {'relu' if first.nonlin else 'linear'})"
 
 # %% ../book/08_mlp.ipynb #cell-009
 class MLP(Module):
@@ -82,8 +83,10 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: list):
         if isinstance(nouts, int) or not nouts:
             raise ValueError(f"MLP needs a non-empty list of layer sizes in nouts, got {nouts!r}")
-        sz = [_check_size("nin", nin)] + list(nouts)
-        self.layers = [Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))]
+        sizes = [_check_size("nin", nin), *nouts]
+        last = len(nouts) - 1
+        self.layers = [Layer(n_in, n_out, nonlin=k < last)  # every layer but the last is ReLU
+                       for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
 
     def __call__(self, x):
         for layer in self.layers:
@@ -94,4 +97,5 @@ class MLP(Module):
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
-        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+        sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]
+        return f"MLP({' -> '.join(map(str, sizes))})"

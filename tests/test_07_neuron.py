@@ -97,7 +97,7 @@ neuron, [round(p.data, 4) for p in neuron.parameters()]
 
 def _cell_neuron_init():
     # book/07_neuron.ipynb, cell 23
-    assert repr(neuron) == "ReLUNeuron(3)" and repr(Neuron(2, nonlin=False)) == "LinearNeuron(2)"
+    assert repr(neuron) == "Neuron(3, relu)" and repr(Neuron(2, nonlin=False)) == "Neuron(2, linear)"
     assert len(neuron.parameters()) == 4 and neuron.parameters()[-1] is neuron.b
     rng = random.Random(5)
     assert [p.data for p in neuron.w] == [rng.uniform(-1, 1) for _ in range(3)]

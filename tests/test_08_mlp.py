@@ -20,7 +20,7 @@ layer, len(layer.parameters()), [round(v.data, 4) for v in layer_out]
 
 def _cell_layer():
     # book/08_mlp.ipynb, cell 7
-    assert repr(layer) == "Layer of [ReLUNeuron(2), ReLUNeuron(2), ReLUNeuron(2)]"
+    assert repr(layer) == "Layer(2 -> 3, relu)"
     assert len(layer.parameters()) == 9
     assert isinstance(layer_out, list) and len(layer_out) == 3
     assert [round(v.data, 4) for v in layer_out] == [0.0, 1.5073, 0.1929]
@@ -81,13 +81,15 @@ def test_init():
     _checks.report('init')
 
 # book/08_mlp.ipynb, cell 17
-MLP(2, [2, 1])
+model, [layer for layer in model.layers]
 
 
 def _cell_repr():
     # book/08_mlp.ipynb, cell 18
-    assert repr(MLP(2, [2, 1])) == "MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]"
-    assert repr(model).count("ReLUNeuron") == 32 and repr(model).count("LinearNeuron(16)") == 1
+    assert repr(MLP(2, [2, 1])) == "MLP(2 -> 2 -> 1)"
+    assert repr(model) == "MLP(2 -> 16 -> 16 -> 1)"
+    assert [repr(layer) for layer in model.layers] == ["Layer(2 -> 16, relu)", "Layer(16 -> 16, relu)", "Layer(16 -> 1, linear)"]
+    assert sum(len(layer.neurons) for layer in model.layers) == 33
 
 
 _checks.run('repr', _cell_repr)
