@@ -80,6 +80,101 @@ def test_curved_chain():
     _checks.report('curved_chain')
 
 # book/04_chain_rule.ipynb, cell 15
+a = Value(2.0, label="a")
+b = Value(-3.0, label="b")
+c = Value(10.0, label="c")
+f = Value(-2.0, label="f")
+e = a * b; e.label = "e"
+d = e + c; d.label = "d"
+L = d * f; L.label = "L"
+grads_at_start = [v.grad for v in (a, b, c, f, e, d, L)]
+L
+
+
+def _cell_forward():
+    # book/04_chain_rule.ipynb, cell 16
+    assert (e.data, d.data, L.data) == (-6.0, 4.0, -8.0)
+    assert grads_at_start == [0.0] * 7
+
+
+_checks.run('forward', _cell_forward)
+
+
+def test_forward():
+    _checks.report('forward')
+
+# book/04_chain_rule.ipynb, cell 18
+draw_dot(L)
+# book/04_chain_rule.ipynb, cell 20
+L.grad = 1.0
+d.grad = f.data * L.grad
+f.grad = d.data * L.grad
+e.grad = 1.0 * d.grad
+c.grad = 1.0 * d.grad
+a.grad = b.data * e.grad
+b.grad = a.data * e.grad
+{v.label: v.grad for v in (L, d, f, e, c, a, b)}
+
+
+def _cell_by_hand():
+    # book/04_chain_rule.ipynb, cell 21
+    assert L.grad == 1.0
+    assert d.grad == -2.0 and f.grad == 4.0
+    assert c.grad == -2.0 and e.grad == -2.0
+    assert a.grad == 6.0 and b.grad == -4.0
+
+
+_checks.run('by_hand', _cell_by_hand)
+
+
+def test_by_hand():
+    _checks.report('by_hand')
+
+# book/04_chain_rule.ipynb, cell 23
+draw_dot(L)
+
+
+def _cell_drawn():
+    # book/04_chain_rule.ipynb, cell 24
+    drawn = to_dot(L)
+    for label, grad in (("a", 6), ("b", -4), ("c", -2), ("f", 4), ("e", -2), ("d", -2), ("L", 1)):
+        assert f"{{ {label} | data " in drawn and f"grad {grad:.4f} }}" in drawn
+
+
+_checks.run('drawn', _cell_drawn)
+
+
+def test_drawn():
+    _checks.report('drawn')
+
+# book/04_chain_rule.ipynb, cell 26
+def forward(bump="", h=0.0):
+    "L of the expression, with h added to the node named `bump` as soon as it is computed."
+    nudge = lambda name, x: x + h if name == bump else x
+    a, b, c, f = nudge("a", 2.0), nudge("b", -3.0), nudge("c", 10.0), nudge("f", -2.0)
+    e = nudge("e", a * b)
+    d = nudge("d", e + c)
+    return nudge("L", d * f)
+# book/04_chain_rule.ipynb, cell 28
+nodes = {v.label: v for v in (a, b, c, f, e, d, L)}
+numeric = {name: central_slope(lambda h: forward(name, h), 0.0) for name in nodes}
+numeric
+
+
+def _cell_numeric_check():
+    # book/04_chain_rule.ipynb, cell 29
+    assert forward() == -8.0
+    for name, v in nodes.items():
+        assert abs(v.grad - numeric[name]) < 1e-6, (name, v.grad, numeric[name])
+
+
+_checks.run('numeric_check', _cell_numeric_check)
+
+
+def test_numeric_check():
+    _checks.report('numeric_check')
+
+# book/04_chain_rule.ipynb, cell 31
 p = Value(2.0, label="p")
 q = Value(-3.0, label="q")
 r = p * q; r.label = "r"
@@ -91,7 +186,7 @@ q.grad = p.data * r.grad     # a product: the other factor
 p.grad = q.data * r.grad     # path 1, through r: -3
 p.grad += 1.0 * s.grad       # path 2, straight into s: +1
 s.data, p.grad, q.grad
-# book/04_chain_rule.ipynb, cell 17
+# book/04_chain_rule.ipynb, cell 33
 def s_of(p, q):
     return p * q + p
 
@@ -99,7 +194,7 @@ central_slope(lambda p: s_of(p, -3.0), 2.0), central_slope(lambda q: s_of(2.0, q
 
 
 def _cell_paths_add():
-    # book/04_chain_rule.ipynb, cell 18
+    # book/04_chain_rule.ipynb, cell 34
     assert s.data == -4.0 and r.data == -6.0
     assert p.grad == -2.0 and q.grad == 2.0
     assert abs(central_slope(lambda p: s_of(p, -3.0), 2.0) - (-2.0)) < 1e-6
@@ -115,12 +210,12 @@ _checks.run('paths_add', _cell_paths_add)
 def test_paths_add():
     _checks.report('paths_add')
 
-# book/04_chain_rule.ipynb, cell 20
+# book/04_chain_rule.ipynb, cell 36
 draw_dot(s)
 
 
 def _cell_paths_drawn():
-    # book/04_chain_rule.ipynb, cell 21
+    # book/04_chain_rule.ipynb, cell 37
     drawn_s = to_dot(s)
     assert "{ p | data 2.0000 | grad -2.0000 }" in drawn_s and "{ q | data -3.0000 | grad 2.0000 }" in drawn_s
     p_id = next(line.split()[0] for line in drawn_s.splitlines() if "{ p |" in line)
@@ -132,101 +227,6 @@ _checks.run('paths_drawn', _cell_paths_drawn)
 
 def test_paths_drawn():
     _checks.report('paths_drawn')
-
-# book/04_chain_rule.ipynb, cell 23
-a = Value(2.0, label="a")
-b = Value(-3.0, label="b")
-c = Value(10.0, label="c")
-f = Value(-2.0, label="f")
-e = a * b; e.label = "e"
-d = e + c; d.label = "d"
-L = d * f; L.label = "L"
-grads_at_start = [v.grad for v in (a, b, c, f, e, d, L)]
-L
-
-
-def _cell_forward():
-    # book/04_chain_rule.ipynb, cell 24
-    assert (e.data, d.data, L.data) == (-6.0, 4.0, -8.0)
-    assert grads_at_start == [0.0] * 7
-
-
-_checks.run('forward', _cell_forward)
-
-
-def test_forward():
-    _checks.report('forward')
-
-# book/04_chain_rule.ipynb, cell 26
-draw_dot(L)
-# book/04_chain_rule.ipynb, cell 28
-L.grad = 1.0
-d.grad = f.data * L.grad
-f.grad = d.data * L.grad
-e.grad = 1.0 * d.grad
-c.grad = 1.0 * d.grad
-a.grad = b.data * e.grad
-b.grad = a.data * e.grad
-{v.label: v.grad for v in (L, d, f, e, c, a, b)}
-
-
-def _cell_by_hand():
-    # book/04_chain_rule.ipynb, cell 29
-    assert L.grad == 1.0
-    assert d.grad == -2.0 and f.grad == 4.0
-    assert c.grad == -2.0 and e.grad == -2.0
-    assert a.grad == 6.0 and b.grad == -4.0
-
-
-_checks.run('by_hand', _cell_by_hand)
-
-
-def test_by_hand():
-    _checks.report('by_hand')
-
-# book/04_chain_rule.ipynb, cell 31
-draw_dot(L)
-
-
-def _cell_drawn():
-    # book/04_chain_rule.ipynb, cell 32
-    drawn = to_dot(L)
-    for label, grad in (("a", 6), ("b", -4), ("c", -2), ("f", 4), ("e", -2), ("d", -2), ("L", 1)):
-        assert f"{{ {label} | data " in drawn and f"grad {grad:.4f} }}" in drawn
-
-
-_checks.run('drawn', _cell_drawn)
-
-
-def test_drawn():
-    _checks.report('drawn')
-
-# book/04_chain_rule.ipynb, cell 34
-def forward(bump="", h=0.0):
-    "L of the expression, with h added to the node named `bump` as soon as it is computed."
-    nudge = lambda name, x: x + h if name == bump else x
-    a, b, c, f = nudge("a", 2.0), nudge("b", -3.0), nudge("c", 10.0), nudge("f", -2.0)
-    e = nudge("e", a * b)
-    d = nudge("d", e + c)
-    return nudge("L", d * f)
-# book/04_chain_rule.ipynb, cell 36
-nodes = {v.label: v for v in (a, b, c, f, e, d, L)}
-numeric = {name: central_slope(lambda h: forward(name, h), 0.0) for name in nodes}
-numeric
-
-
-def _cell_numeric_check():
-    # book/04_chain_rule.ipynb, cell 37
-    assert forward() == -8.0
-    for name, v in nodes.items():
-        assert abs(v.grad - numeric[name]) < 1e-6, (name, v.grad, numeric[name])
-
-
-_checks.run('numeric_check', _cell_numeric_check)
-
-
-def test_numeric_check():
-    _checks.report('numeric_check')
 
 # book/04_chain_rule.ipynb, cell 39
 step = 0.01
