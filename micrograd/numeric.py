@@ -5,14 +5,14 @@
 # %% auto #0
 __all__ = ['slope', 'central_slope', 'numeric_grad']
 
-# %% ../book/01_derivative.ipynb #cell-007
+# %% ../book/01_derivative.ipynb #cell-008
 def slope(f, x: float, h: float = 1e-3) -> float:
     "Forward-difference estimate of the derivative of `f` at `x` with step `h`."
     if h == 0:
         raise ValueError("slope: the step h must not be 0")
     return (f(x + h) - f(x)) / h
 
-# %% ../book/01_derivative.ipynb #cell-022
+# %% ../book/01_derivative.ipynb #cell-028
 def central_slope(f, x: float, h: float = 1e-6) -> float:
     "Central-difference estimate of the derivative of `f` at `x`: error shrinks like h**2."
     if h == 0:

@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['to_dot', 'draw_dot']
 
-# %% ../book/02a_drawing.ipynb #cell-003
+# %% ../book/02a_drawing.ipynb #cell-004
 from .engine import Value
 
 # %% ../book/02a_drawing.ipynb #cell-006
@@ -25,17 +25,17 @@ def _nodes(root) -> list:
             order.append(node)
     return order
 
-# %% ../book/02a_drawing.ipynb #cell-012
+# %% ../book/02a_drawing.ipynb #cell-016
 def _escape(text: str, special: str = '\\"{}|<>') -> str:
     "`text` with a backslash before each character in `special` (by default those special in a record)."
     return "".join("\\" + ch if ch in special else ch for ch in text)
 
-# %% ../book/02a_drawing.ipynb #cell-013
+# %% ../book/02a_drawing.ipynb #cell-017
 def _record(v) -> str:
     "The record label of one Value: its label, data and grad."
     return f"{{ {_escape(v.label)} | data {v.data:.4f} | grad {v.grad:.4f} }}"
 
-# %% ../book/02a_drawing.ipynb #cell-017
+# %% ../book/02a_drawing.ipynb #cell-021
 def _dot_body(root, rankdir: str = "LR") -> list:
     "The lines inside `digraph { ... }` that describe `root`'s graph."
     if not isinstance(root, Value):
@@ -55,12 +55,12 @@ def _dot_body(root, rankdir: str = "LR") -> list:
             lines.append(f"\t{n}_op -> {n}\n")
     return lines
 
-# %% ../book/02a_drawing.ipynb #cell-019
+# %% ../book/02a_drawing.ipynb #cell-023
 def to_dot(root: Value, rankdir: str = "LR") -> str:
     "The graph of everything `root` depends on, as DOT text (no graphviz needed)."
     return "digraph {\n" + "".join(_dot_body(root, rankdir)) + "}\n"
 
-# %% ../book/02a_drawing.ipynb #cell-024
+# %% ../book/02a_drawing.ipynb #cell-028
 def draw_dot(root: Value, rankdir: str = "LR"):
     "A graphviz.Digraph of everything `root` depends on: a box per Value, an ellipse per operation."
     try:

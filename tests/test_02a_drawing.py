@@ -3,7 +3,7 @@
 from _chapters import Checks as _Checks  # tests/_chapters.py: runs the checks in chapter order
 
 _checks = _Checks()
-# book/02a_drawing.ipynb, cell 4
+# book/02a_drawing.ipynb, cell 3
 from micrograd.engine import Value
 from micrograd.viz import _nodes  # book/02a_drawing.ipynb, cell 6
 # book/02a_drawing.ipynb, cell 8
@@ -29,14 +29,44 @@ _checks.run('nodes_order', _cell_nodes_order)
 def test_nodes_order():
     _checks.report('nodes_order')
 
-from micrograd.viz import _escape  # book/02a_drawing.ipynb, cell 12
-from micrograd.viz import _record  # book/02a_drawing.ipynb, cell 13
-# book/02a_drawing.ipynb, cell 14
+# book/02a_drawing.ipynb, cell 12
+def products_in_reverse():
+    "y = t1 + t2 with t1 = a*b and t2 = c*d, where t2 is computed before t1."
+    a, b = Value(1.0, label="a"), Value(2.0, label="b")
+    c, d = Value(3.0, label="c"), Value(4.0, label="d")
+    t2 = c * d; t2.label = "t2"   # computed first
+    t1 = a * b; t1.label = "t1"   # computed second
+    y = t1 + t2; y.label = "y"
+    return y
+
+[v.label for v in _nodes(products_in_reverse())]
+
+
+def _cell_topological_not_chronological():
+    # book/02a_drawing.ipynb, cell 14
+    y_rev = products_in_reverse()
+    order = [v.label for v in _nodes(y_rev)]
+    assert order == ["a", "b", "t1", "c", "d", "t2", "y"]
+    assert order.index("t1") < order.index("t2")          # listed first, though computed second
+    assert y_rev.data == 1.0 * 2.0 + 3.0 * 4.0 == 14.0
+    listed = _nodes(y_rev)                                # every node after all of its operands
+    assert all(listed.index(kid) < listed.index(v) for v in listed for kid in v._prev)
+
+
+_checks.run('topological_not_chronological', _cell_topological_not_chronological)
+
+
+def test_topological_not_chronological():
+    _checks.report('topological_not_chronological')
+
+from micrograd.viz import _escape  # book/02a_drawing.ipynb, cell 16
+from micrograd.viz import _record  # book/02a_drawing.ipynb, cell 17
+# book/02a_drawing.ipynb, cell 18
 _record(a), _escape("x|y")
 
 
 def _cell_record():
-    # book/02a_drawing.ipynb, cell 15
+    # book/02a_drawing.ipynb, cell 19
     assert _record(a) == "{ a | data 2.0000 | grad 0.0000 }"
     assert _record(d) == "{ d | data 4.0000 | grad 0.0000 }"
     assert _escape("x|y") == "x\\|y" and _escape('{"<>}') == '\\{\\"\\<\\>\\}'
@@ -49,14 +79,14 @@ _checks.run('record', _cell_record)
 def test_record():
     _checks.report('record')
 
-from micrograd.viz import _dot_body  # book/02a_drawing.ipynb, cell 17
-from micrograd.viz import to_dot  # book/02a_drawing.ipynb, cell 19
-# book/02a_drawing.ipynb, cell 20
+from micrograd.viz import _dot_body  # book/02a_drawing.ipynb, cell 21
+from micrograd.viz import to_dot  # book/02a_drawing.ipynb, cell 23
+# book/02a_drawing.ipynb, cell 24
 print(to_dot(d))
 
 
 def _cell_to_dot_counts():
-    # book/02a_drawing.ipynb, cell 22
+    # book/02a_drawing.ipynb, cell 26
     d_text = to_dot(d)
     assert d_text.startswith("digraph {\n\tgraph [rankdir=LR]\n") and d_text.endswith("}\n")
     assert d_text.count("shape=record") == 5 and d_text.count("shape=ellipse") == 2
@@ -71,10 +101,10 @@ _checks.run('to_dot_counts', _cell_to_dot_counts)
 def test_to_dot_counts():
     _checks.report('to_dot_counts')
 
-from micrograd.viz import draw_dot  # book/02a_drawing.ipynb, cell 24
-# book/02a_drawing.ipynb, cell 25
+from micrograd.viz import draw_dot  # book/02a_drawing.ipynb, cell 28
+# book/02a_drawing.ipynb, cell 29
 draw_dot(d)
-# book/02a_drawing.ipynb, cell 27
+# book/02a_drawing.ipynb, cell 31
 def build():
     "d = a*b + c with fresh Values, as above."
     a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
@@ -87,7 +117,7 @@ first is not second, draw_dot(first).source == draw_dot(second).source
 
 
 def _cell_deterministic():
-    # book/02a_drawing.ipynb, cell 28
+    # book/02a_drawing.ipynb, cell 32
     assert first is not second and _nodes(first)[0] is not _nodes(second)[0]
     assert draw_dot(first).source == draw_dot(second).source == to_dot(first) == to_dot(d)
     assert draw_dot(d, rankdir="TB").source == to_dot(d, "TB")
@@ -99,14 +129,14 @@ _checks.run('deterministic', _cell_deterministic)
 def test_deterministic():
     _checks.report('deterministic')
 
-# book/02a_drawing.ipynb, cell 30
+# book/02a_drawing.ipynb, cell 34
 x = Value(3.0, label="x|y")
 y = x * x + 1
 draw_dot(y)
 
 
 def _cell_repeated_operand():
-    # book/02a_drawing.ipynb, cell 31
+    # book/02a_drawing.ipynb, cell 35
     y_text = to_dot(y)
     assert y.data == 10.0 and y._prev[0].data == 9.0 and y._prev[1].data == 1.0
     assert y_text.count("shape=record") == 4 and y_text.count("shape=ellipse") == 2 and y_text.count("->") == 6
@@ -120,7 +150,7 @@ _checks.run('repeated_operand', _cell_repeated_operand)
 def test_repeated_operand():
     _checks.report('repeated_operand')
 
-# book/02a_drawing.ipynb, cell 33
+# book/02a_drawing.ipynb, cell 37
 chain = Value(0.0)
 for _ in range(5_000):
     chain = chain + 1
@@ -129,7 +159,7 @@ long_text.count("shape=record"), long_text.count("->")
 
 
 def _cell_big_and_bad():
-    # book/02a_drawing.ipynb, cell 34
+    # book/02a_drawing.ipynb, cell 38
     assert long_text.count("shape=record") == 10_001 and long_text.count("->") == 15_000
     assert chain.data == 5000.0
     for bad, kind, words in [(lambda: draw_dot(4.0), TypeError, "expected a Value, got float"),
@@ -152,7 +182,7 @@ def test_big_and_bad():
 
 
 def _cell_exercises():
-    # book/02a_drawing.ipynb, cell 36
+    # book/02a_drawing.ipynb, cell 40
     # 1. 2k + 1 boxes, k ellipses, 3k arrows; here k = 3
     p, q, r, s = (Value(v) for v in (1.0, 2.0, 3.0, 4.0))
     tree = (p + q) * r + s

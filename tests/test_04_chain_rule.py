@@ -3,11 +3,11 @@
 from _chapters import Checks as _Checks  # tests/_chapters.py: runs the checks in chapter order
 
 _checks = _Checks()
-# book/04_chain_rule.ipynb, cell 1
+# book/04_chain_rule.ipynb, cell 2
 from micrograd.engine import Value
 from micrograd.numeric import central_slope
 from micrograd.viz import draw_dot, to_dot
-# book/04_chain_rule.ipynb, cell 3
+# book/04_chain_rule.ipynb, cell 4
 def bike(man_km):
     return 4.0 * man_km
 
@@ -16,7 +16,7 @@ def car(bike_km):
 
 def car_from_man(man_km):
     return car(bike(man_km))
-# book/04_chain_rule.ipynb, cell 5
+# book/04_chain_rule.ipynb, cell 6
 dcar_dbike = central_slope(car, bike(3.0))
 dbike_dman = central_slope(bike, 3.0)
 dcar_dman = central_slope(car_from_man, 3.0)
@@ -24,7 +24,7 @@ dcar_dbike, dbike_dman, dcar_dman
 
 
 def _cell_car_bike_man():
-    # book/04_chain_rule.ipynb, cell 6
+    # book/04_chain_rule.ipynb, cell 7
     assert abs(dcar_dbike - 2.0) < 1e-6 and abs(dbike_dman - 4.0) < 1e-6
     assert abs(dcar_dman - 8.0) < 1e-6
     assert abs(dcar_dman - dcar_dbike * dbike_dman) < 1e-6
@@ -37,7 +37,7 @@ _checks.run('car_bike_man', _cell_car_bike_man)
 def test_car_bike_man():
     _checks.report('car_bike_man')
 
-# book/04_chain_rule.ipynb, cell 8
+# book/04_chain_rule.ipynb, cell 9
 def man(hours):
     return 5.0 * hours
 
@@ -45,7 +45,7 @@ central_slope(man, 1.5), central_slope(lambda t: car_from_man(man(t)), 1.5)
 
 
 def _cell_speeds():
-    # book/04_chain_rule.ipynb, cell 9
+    # book/04_chain_rule.ipynb, cell 10
     assert abs(central_slope(man, 1.5) - 5.0) < 1e-6
     assert abs(central_slope(lambda t: car_from_man(man(t)), 1.5) - 40.0) < 1e-6
 
@@ -56,7 +56,7 @@ _checks.run('speeds', _cell_speeds)
 def test_speeds():
     _checks.report('speeds')
 
-# book/04_chain_rule.ipynb, cell 11
+# book/04_chain_rule.ipynb, cell 12
 def y_of(x):
     return 3.0 * x + 1.0
 
@@ -67,7 +67,7 @@ central_slope(z_of, y_of(1.0)), central_slope(y_of, 1.0), central_slope(lambda x
 
 
 def _cell_curved_chain():
-    # book/04_chain_rule.ipynb, cell 12
+    # book/04_chain_rule.ipynb, cell 13
     assert abs(central_slope(z_of, y_of(1.0)) - 8.0) < 1e-6
     assert abs(central_slope(y_of, 1.0) - 3.0) < 1e-6
     assert abs(central_slope(lambda x: z_of(y_of(x)), 1.0) - 24.0) < 1e-6
@@ -79,7 +79,7 @@ _checks.run('curved_chain', _cell_curved_chain)
 def test_curved_chain():
     _checks.report('curved_chain')
 
-# book/04_chain_rule.ipynb, cell 14
+# book/04_chain_rule.ipynb, cell 15
 a = Value(2.0, label="a")
 b = Value(-3.0, label="b")
 c = Value(10.0, label="c")
@@ -92,7 +92,7 @@ L
 
 
 def _cell_forward():
-    # book/04_chain_rule.ipynb, cell 15
+    # book/04_chain_rule.ipynb, cell 16
     assert (e.data, d.data, L.data) == (-6.0, 4.0, -8.0)
     assert grads_at_start == [0.0] * 7
 
@@ -103,9 +103,9 @@ _checks.run('forward', _cell_forward)
 def test_forward():
     _checks.report('forward')
 
-# book/04_chain_rule.ipynb, cell 17
+# book/04_chain_rule.ipynb, cell 18
 draw_dot(L)
-# book/04_chain_rule.ipynb, cell 19
+# book/04_chain_rule.ipynb, cell 20
 L.grad = 1.0
 d.grad = f.data * L.grad
 f.grad = d.data * L.grad
@@ -117,7 +117,7 @@ b.grad = a.data * e.grad
 
 
 def _cell_by_hand():
-    # book/04_chain_rule.ipynb, cell 20
+    # book/04_chain_rule.ipynb, cell 21
     assert L.grad == 1.0
     assert d.grad == -2.0 and f.grad == 4.0
     assert c.grad == -2.0 and e.grad == -2.0
@@ -130,12 +130,12 @@ _checks.run('by_hand', _cell_by_hand)
 def test_by_hand():
     _checks.report('by_hand')
 
-# book/04_chain_rule.ipynb, cell 22
+# book/04_chain_rule.ipynb, cell 23
 draw_dot(L)
 
 
 def _cell_drawn():
-    # book/04_chain_rule.ipynb, cell 23
+    # book/04_chain_rule.ipynb, cell 24
     drawn = to_dot(L)
     for label, grad in (("a", 6), ("b", -4), ("c", -2), ("f", 4), ("e", -2), ("d", -2), ("L", 1)):
         assert f"{{ {label} | data " in drawn and f"grad {grad:.4f} }}" in drawn
@@ -147,7 +147,7 @@ _checks.run('drawn', _cell_drawn)
 def test_drawn():
     _checks.report('drawn')
 
-# book/04_chain_rule.ipynb, cell 25
+# book/04_chain_rule.ipynb, cell 26
 def forward(bump="", h=0.0):
     "L of the expression, with h added to the node named `bump` as soon as it is computed."
     nudge = lambda name, x: x + h if name == bump else x
@@ -155,14 +155,14 @@ def forward(bump="", h=0.0):
     e = nudge("e", a * b)
     d = nudge("d", e + c)
     return nudge("L", d * f)
-# book/04_chain_rule.ipynb, cell 27
+# book/04_chain_rule.ipynb, cell 28
 nodes = {v.label: v for v in (a, b, c, f, e, d, L)}
 numeric = {name: central_slope(lambda h: forward(name, h), 0.0) for name in nodes}
 numeric
 
 
 def _cell_numeric_check():
-    # book/04_chain_rule.ipynb, cell 28
+    # book/04_chain_rule.ipynb, cell 29
     assert forward() == -8.0
     for name, v in nodes.items():
         assert abs(v.grad - numeric[name]) < 1e-6, (name, v.grad, numeric[name])
@@ -174,7 +174,61 @@ _checks.run('numeric_check', _cell_numeric_check)
 def test_numeric_check():
     _checks.report('numeric_check')
 
-# book/04_chain_rule.ipynb, cell 30
+# book/04_chain_rule.ipynb, cell 31
+p = Value(2.0, label="p")
+q = Value(-3.0, label="q")
+r = p * q; r.label = "r"
+s = r + p; s.label = "s"
+
+s.grad = 1.0
+r.grad = 1.0 * s.grad        # a sum passes its gradient on
+q.grad = p.data * r.grad     # a product: the other factor
+p.grad = q.data * r.grad     # path 1, through r: -3
+p.grad += 1.0 * s.grad       # path 2, straight into s: +1
+s.data, p.grad, q.grad
+# book/04_chain_rule.ipynb, cell 33
+def s_of(p, q):
+    return p * q + p
+
+central_slope(lambda p: s_of(p, -3.0), 2.0), central_slope(lambda q: s_of(2.0, q), -3.0)
+
+
+def _cell_paths_add():
+    # book/04_chain_rule.ipynb, cell 34
+    assert s.data == -4.0 and r.data == -6.0
+    assert p.grad == -2.0 and q.grad == 2.0
+    assert abs(central_slope(lambda p: s_of(p, -3.0), 2.0) - (-2.0)) < 1e-6
+    assert abs(central_slope(lambda q: s_of(2.0, q), -3.0) - 2.0) < 1e-6
+    path_r, path_direct = q.data * 1.0 * 1.0, 1.0 * 1.0  # the rates along each path, multiplied
+    assert (path_r, path_direct) == (-3.0, 1.0) and path_r + path_direct == p.grad
+    assert path_direct != p.grad                     # an `=` instead of `+=` keeps only the last path: 1
+
+
+_checks.run('paths_add', _cell_paths_add)
+
+
+def test_paths_add():
+    _checks.report('paths_add')
+
+# book/04_chain_rule.ipynb, cell 36
+draw_dot(s)
+
+
+def _cell_paths_drawn():
+    # book/04_chain_rule.ipynb, cell 37
+    drawn_s = to_dot(s)
+    assert "{ p | data 2.0000 | grad -2.0000 }" in drawn_s and "{ q | data -3.0000 | grad 2.0000 }" in drawn_s
+    p_id = next(line.split()[0] for line in drawn_s.splitlines() if "{ p |" in line)
+    assert drawn_s.count(f"\t{p_id} -> ") == 2                  # two arrows leave p
+
+
+_checks.run('paths_drawn', _cell_paths_drawn)
+
+
+def test_paths_drawn():
+    _checks.report('paths_drawn')
+
+# book/04_chain_rule.ipynb, cell 39
 step = 0.01
 for leaf in (a, b, c, f):
     leaf.data += step * leaf.grad
@@ -183,7 +237,7 @@ L_new
 
 
 def _cell_nudge_up():
-    # book/04_chain_rule.ipynb, cell 31
+    # book/04_chain_rule.ipynb, cell 40
     assert [round(v.data, 12) for v in (a, b, c, f)] == [2.06, -3.04, 9.98, -1.96]
     assert L_new.data > -8.0
     assert abs(L_new.data - (-7.286496)) < 1e-12
@@ -201,13 +255,13 @@ def test_nudge_up():
 
 
 def _cell_exercises():
-    # book/04_chain_rule.ipynb, cell 33
+    # book/04_chain_rule.ipynb, cell 42
     # 1. against the gradients (6, -4, -2, 4)
     a2, b2, c2, f2 = 2.0 - 0.06, -3.0 + 0.04, 10.0 + 0.02, -2.0 - 0.04
     L_down = (a2 * b2 + c2) * f2
     assert abs(L_down - (-8.726304)) < 1e-12 and L_down < -8.0
 
-    # 2. x reaches q along two edges; each carries 3, and they add up to 2x = 6
+    # 2. x reaches v along two edges; each carries 3, and they add up to 2x = 6
     x = 3.0
     assert abs(central_slope(lambda x: x * x, x) - (x + x)) < 1e-6
     assert x + x == 6.0

@@ -17,8 +17,12 @@ def _cell_intro_gradients():
     assert L.data == -8.0
     assert (a.grad, b.grad, c.grad, f.grad) == (6.0, -4.0, -2.0, 4.0)
     eps = 1e-6
-    nudged = ((2.0 + eps) * -3.0 + 10.0) * -2.0
-    assert abs((nudged - L.data) / eps - a.grad) < 1e-6
+    base = [2.0, -3.0, 10.0, -2.0]
+    for i, grad in enumerate((a.grad, b.grad, c.grad, f.grad)):   # nudge one input by eps at a time
+        x = list(base)
+        x[i] += eps
+        nudged = (x[0] * x[1] + x[2]) * x[3]
+        assert abs((nudged - L.data) / eps - grad) < 1e-6
 
 
 _checks.run('intro_gradients', _cell_intro_gradients)
