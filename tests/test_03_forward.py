@@ -122,7 +122,7 @@ def test_neuron():
     _checks.report('neuron')
 
 # book/03_forward.ipynb, cell 26
-draw_dot(o)
+draw_dot(o, rankdir="TB")
 
 
 def _cell_neuron_graph():

@@ -118,6 +118,7 @@ def _cell_why_not_half():
         assert 1.3e-16 < above < 1.4e-16 and float(exact_tanh) == math.sqrt(0.5)
     if o.data == 0.7071067811865477:                          # this machine's tanh
         assert 0.8 < ulps < 0.86 and 1 - o.data * o.data == 0.4999999999999998
+        assert o.data - math.sqrt(0.5) == math.ulp(o.data)   # one float above the correctly rounded 1/sqrt(2)
         assert [by_hand[k] for k in ("x1", "w1", "x2")] == [-1.4999999999999993, 0.9999999999999996, 0.4999999999999998]
 
 
@@ -252,7 +253,7 @@ def test_backward():
     _checks.report('backward')
 
 # book/05_backprop.ipynb, cell 43
-draw_dot(o)
+draw_dot(o, rankdir="TB")
 # book/05_backprop.ipynb, cell 45
 def _rule_add_v1(out):
     "First draft: sets the gradients instead of adding to them (wrong)."
