@@ -414,8 +414,23 @@ def test_million_deep():
 
 
 
-def _cell_exercises():
+def _cell_installed():
     # book/05a_engineering.ipynb, cell 56
+    assert Value.__init__ is _checked_init and Value.backward is _lean_backward
+    assert Value.__add__ is Value.__radd__ is _add and Value.__mul__ is Value.__rmul__ is _mul
+    assert type(Value.__dict__["_backward"]) is property and set(RULES) >= {"+", "*", "tanh"}
+
+
+_checks.run('installed', _cell_installed)
+
+
+def test_installed():
+    _checks.report('installed')
+
+
+
+def _cell_exercises():
+    # book/05a_engineering.ipynb, cell 58
     # 1. inf * 0 is NaN
     assert error_of(lambda: Value(math.inf) * 0.0) == (ValueError, "*: the result is NaN (not a number)")
 
