@@ -40,7 +40,7 @@ def test_forward_numbers():
     _checks.report('forward_numbers')
 
 # book/03_forward.ipynb, cell 8
-draw_dot(L)
+draw_dot(L, rankdir="TB")
 
 
 def _cell_forward_graph():
