@@ -81,6 +81,9 @@ def _cell_extra_attribute():
     # book/05a_engineering.ipynb, cell 12
     assert node._vis_color == "red" and node.__dict__ == {"_vis_color": "red"} and node.data == 6.0
     assert Value(1.0).__dict__ == {}   # the fields live in slots, not in the dictionary
+    typo = Value(1.0)
+    typo.lable = "x"                    # accepted: a new attribute, not the label
+    assert typo.label == "" and typo.__dict__ == {"lable": "x"}
 
 
 _checks.run('extra_attribute', _cell_extra_attribute)
@@ -223,6 +226,7 @@ def _cell_strict_input():
     assert error_of(lambda: Value(math.inf) + Value(-math.inf)) == (ValueError, "+: the result is NaN (not a number)")
     assert Value(math.inf).data == math.inf and type(Value(3).data) is float and Value(Fraction(1, 4)).data == 0.25
     assert Value(2.0, [Value(1.0)], "x")._prev[0].data == 1.0 and type(Value(2.0, [], "x")._prev) is tuple
+    assert sys.get_int_max_str_digits() == 4300 and error_of(lambda: str(10**5000))[0] is ValueError
 
 
 _checks.run('strict_input', _cell_strict_input)
