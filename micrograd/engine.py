@@ -104,7 +104,7 @@ def backward(self) -> None:
         if v._prev: RULES[v._op](v)
 Value.backward = backward
 
-# %% ../book/05_backprop.ipynb #cell-057
+# %% ../book/05_backprop.ipynb #cell-059
 def zero_grad(self) -> None:
     "Set `grad` to 0 on this node and every node it depends on."
     for v in _topo(self): v.grad = 0.0

@@ -341,14 +341,33 @@ _checks.run('backward_twice', _cell_backward_twice)
 def test_backward_twice():
     _checks.report('backward_twice')
 
-from micrograd.engine import zero_grad, Value  # book/05_backprop.ipynb, cell 57
-# book/05_backprop.ipynb, cell 58
+
+
+def _cell_accumulate_examples():
+    # book/05_backprop.ipynb, cell 57
+    w_shared = Value(0.5)
+    (w_shared * 3.0).backward()            # example 1: d/dw (3w) = 3
+    (w_shared * -1.25).backward()          # example 2: d/dw (-1.25w) = -1.25, added to the 3
+    one_by_one = w_shared.grad
+    w_shared.grad = 0.0
+    (w_shared * 3.0 + w_shared * -1.25).backward()   # the gradient of the sum, in one pass
+    assert one_by_one == w_shared.grad == 1.75
+
+
+_checks.run('accumulate_examples', _cell_accumulate_examples)
+
+
+def test_accumulate_examples():
+    _checks.report('accumulate_examples')
+
+from micrograd.engine import zero_grad, Value  # book/05_backprop.ipynb, cell 59
+# book/05_backprop.ipynb, cell 60
 o.zero_grad()
 after_zero = grads()
 
 
 def _cell_zero_grad():
-    # book/05_backprop.ipynb, cell 59
+    # book/05_backprop.ipynb, cell 61
     assert after_zero == dict.fromkeys(after_zero, 0.0) and len(after_zero) == 10
 
 
@@ -358,7 +377,7 @@ _checks.run('zero_grad', _cell_zero_grad)
 def test_zero_grad():
     _checks.report('zero_grad')
 
-# book/05_backprop.ipynb, cell 61
+# book/05_backprop.ipynb, cell 63
 def one_step(reset_between):
     "Two backward passes, then a gradient step of 0.125; returns (grad used, new w, new loss)."
     w = Value(1.0, label="w")
@@ -376,7 +395,7 @@ one_step(reset_between=True), one_step(reset_between=False)
 
 
 def _cell_forgotten_reset():
-    # book/05_backprop.ipynb, cell 62
+    # book/05_backprop.ipynb, cell 64
     assert one_step(reset_between=True) == (-16.0, 3.0, 0.0)
     assert one_step(reset_between=False) == (-32.0, 5.0, 16.0)
 
@@ -390,7 +409,7 @@ def test_forgotten_reset():
 
 
 def _cell_exercises():
-    # book/05_backprop.ipynb, cell 64
+    # book/05_backprop.ipynb, cell 66
     # 1. the chain-rule chapter's expression
     a_, b_, c_, f_ = Value(2.0), Value(-3.0), Value(10.0), Value(-2.0)
     e_ = a_ * b_; d_ = e_ + c_; L_ = d_ * f_
