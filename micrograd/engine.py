@@ -8,7 +8,7 @@ __all__ = ['Value', 'vsum', 'dot']
 # %% ../book/02_value.ipynb #cell-007
 class Value:
     "A scalar that remembers how it was computed, so gradients can flow back through it."
-    __slots__ = ("data", "grad", "_prev", "_op", "label", "_bw", "__dict__")  # why: chapter 05a
+    __slots__ = ("data", "grad", "_prev", "_op", "label", "_bw", "__dict__")  # why: see 05a_engineering
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
         self.data = data

@@ -258,7 +258,7 @@ def test_not_implemented():
 from micrograd.engine import _noop, _get_backward, _set_backward, Value  # book/05a_engineering.ipynb, cell 37
 # book/05a_engineering.ipynb, cell 39
 def neuron():
-    "The running neuron of chapters 3 to 5, as (output, the five leaves)."
+    "The running neuron of the forward pass and backpropagation, as (output, the five leaves)."
     x1, x2, w1, w2, b = Value(2.0), Value(0.0), Value(-3.0), Value(1.0), Value(6 + math.asinh(1))
     return (x1 * w1 + x2 * w2 + b).tanh(), (x1, x2, w1, w2, b)
 
