@@ -5,68 +5,46 @@
 # %% auto #0
 __all__ = ['Value', 'vsum', 'dot']
 
-# %% ../book/02_value.ipynb #cell-003
-import math
-from numbers import Real
-
-# %% ../book/02_value.ipynb #cell-030
-def _as_float(x, what: str = "Value") -> float:
-    "Check that `x` is a real number (not a bool, not NaN) and return it as a float."
-    if isinstance(x, bool) or not isinstance(x, Real):
-        raise TypeError(f"{what}: expected a real number (int or float), got {type(x).__name__} {x!r}")
-    try:
-        x = float(x)
-    except OverflowError:
-        raise OverflowError(f"{what}: an integer of {len(str(abs(x)))} digits is too large for a float") from None
-    if x != x:
-        raise ValueError("Value: got NaN; a Value must hold a number" if what == "Value"
-                         else f"{what}: the result is NaN (not a number)")
-    return x
-
-# %% ../book/02_value.ipynb #cell-032
+# %% ../book/02_value.ipynb #cell-007
 class Value:
     "A scalar that remembers how it was computed, so gradients can flow back through it."
-    __slots__ = ("data", "grad", "_prev", "_op", "_bw", "label")
+    __slots__ = ("data", "grad", "_prev", "_op", "label", "_bw", "__dict__")  # why: see 05a_engineering
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
-        # the fast path: a float that is not NaN (NaN is the only float not equal to itself)
-        self.data = data if type(data) is float and data == data else _as_float(data, _op or "Value")
+        self.data = data
         self.grad = 0.0
-        self._prev = _children if type(_children) is tuple else tuple(_children)
+        self._prev = _children  # the operands, in the order they were written
         self._op = _op
-        self._bw = None  # a custom backward function; None means: use the rule for `_op`
         self.label = label
+        self._bw = None
 
     def __repr__(self) -> str:
         extra = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
 
-    def __add__(self, other):
-        "self + other; a plain number on either side becomes a constant Value."
-        if type(other) is not Value:
-            other = _lift(other)
-            if other is None: return NotImplemented
-        return Value(self.data + other.data, (self, other), "+")
+# %% ../book/02_value.ipynb #cell-012
+def __add__(self, other) -> Value:
+    "self + other; a plain number becomes a constant Value."
+    if type(other) is not Value:
+        other = Value(other)  # 1.0 becomes a leaf holding 1.0
+    return Value(self.data + other.data, (self, other), "+")
 
-    def __mul__(self, other):
-        "self * other; a plain number on either side becomes a constant Value."
-        if type(other) is not Value:
-            other = _lift(other)
-            if other is None: return NotImplemented
-        return Value(self.data * other.data, (self, other), "*")
+def __mul__(self, other) -> Value:
+    "self * other; a plain number becomes a constant Value."
+    if type(other) is not Value:
+        other = Value(other)
+    return Value(self.data * other.data, (self, other), "*")
 
-    __radd__ = __add__   # 2 + v: Python calls v.__radd__(2)
-    __rmul__ = __mul__
+Value.__add__, Value.__mul__ = __add__, __mul__
 
-# %% ../book/02_value.ipynb #cell-034
-def _lift(x):
-    "A Value as it is, a real number as a constant Value, anything else as None."
-    if isinstance(x, Value): return x
-    if isinstance(x, Real) and not isinstance(x, bool): return Value(x)
-    return None
+# %% ../book/02_value.ipynb #cell-018
+Value.__radd__ = __add__   # 1.0 + x: Python calls x.__radd__(1.0)
+Value.__rmul__ = __mul__   # 2.0 * x: Python calls x.__rmul__(2.0)
 
 
-# %% ../book/05_backprop.ipynb #cell-003
+# %% ../book/03_forward.ipynb #cell-020
+import math
+
 def tanh(self) -> Value:
     "The hyperbolic tangent, a smooth squashing of any number into (-1, 1)."
     return Value(math.tanh(self.data), (self,), "tanh")
@@ -75,45 +53,30 @@ Value.tanh = tanh
 # %% ../book/05_backprop.ipynb #cell-018
 RULES: dict = {}  # op name -> function(out) that passes out.grad to out's children
 
-# %% ../book/05_backprop.ipynb #cell-020
+# %% ../book/05_backprop.ipynb #cell-019
 def _rule_add(out):
+    # forward: out = a + b; d out/d a = 1, d out/d b = 1
     a, b = out._prev
     a.grad += out.grad
     b.grad += out.grad
 
-# %% ../book/05_backprop.ipynb #cell-021
+# %% ../book/05_backprop.ipynb #cell-020
 def _rule_mul(out):
+    # forward: out = a * b; d out/d a = b, d out/d b = a
     a, b = out._prev
     a.grad += b.data * out.grad
     b.grad += a.data * out.grad
 
-# %% ../book/05_backprop.ipynb #cell-022
+# %% ../book/05_backprop.ipynb #cell-021
 def _rule_tanh(out):
+    # forward: out = tanh(x); d out/d x = 1 - tanh(x)**2 = 1 - out**2
     (x,) = out._prev
     x.grad += (1.0 - out.data * out.data) * out.grad
 
-# %% ../book/05_backprop.ipynb #cell-023
+# %% ../book/05_backprop.ipynb #cell-022
 RULES.update({"+": _rule_add, "*": _rule_mul, "tanh": _rule_tanh})
 
-# %% ../book/05_backprop.ipynb #cell-025
-def _noop(): pass
-
-# %% ../book/05_backprop.ipynb #cell-026
-def _get_backward(self):
-    "The function that passes this node's grad to its children (no arguments), as in micrograd."
-    if self._bw is not None: return self._bw
-    if not self._prev: return _noop
-    rule = RULES[self._op]
-    return lambda: rule(self)
-
-# %% ../book/05_backprop.ipynb #cell-028
-def _set_backward(self, fn):
-    self._bw = fn
-
-# %% ../book/05_backprop.ipynb #cell-029
-Value._backward = property(_get_backward, _set_backward)
-
-# %% ../book/05_backprop.ipynb #cell-042
+# %% ../book/05_backprop.ipynb #cell-035
 def _topo(root) -> list:
     "Every node that `root` depends on, children before parents; iterative, so depth is unlimited."
     topo, seen = [], {root}
@@ -130,13 +93,98 @@ def _topo(root) -> list:
             topo.append(node)
     return topo
 
-# %% ../book/05_backprop.ipynb #cell-045
-import gc
-
+# %% ../book/05_backprop.ipynb #cell-038
 def backward(self) -> None:
     "Fill in `grad` of every node this one depends on, with d(self)/d(node) added to leaves."
+    topo = _topo(self)
+    for v in topo:
+        if v._prev: v.grad = 0.0  # interior grads are recomputed on every call
+    self.grad = 1.0
+    for v in reversed(topo):
+        if v._prev: RULES[v._op](v)
+Value.backward = backward
+
+# %% ../book/05_backprop.ipynb #cell-059
+def zero_grad(self) -> None:
+    "Set `grad` to 0 on this node and every node it depends on."
+    for v in _topo(self): v.grad = 0.0
+Value.zero_grad = zero_grad
+
+# %% ../book/05a_engineering.ipynb #cell-003
+import gc
+from numbers import Real
+
+# %% ../book/05a_engineering.ipynb #cell-026
+def _as_float(x, what: str = "Value") -> float:
+    "Check that `x` is a real number (not a bool, not NaN) and return it as a float."
+    if isinstance(x, bool) or not isinstance(x, Real):
+        raise TypeError(f"{what}: expected a real number (int or float), got {type(x).__name__} {x!r}")
+    try:
+        f = float(x)
+    except OverflowError:
+        size = int(math.log10(abs(int(x))))
+        raise OverflowError(f"{what}: {type(x).__name__} of about 10**{size} is too large for a float "
+                            "(the largest is about 1.8e308)") from None
+    if f != f:
+        raise ValueError("Value: got NaN; a Value must hold a number" if what == "Value"
+                         else f"{what}: the result is NaN (not a number)")
+    return f
+
+# %% ../book/05a_engineering.ipynb #cell-028
+def _checked_init(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
+    "Chapter 2's constructor, with `data` checked by `_as_float` and stored as a float."
+    self.data = data if type(data) is float and data == data else _as_float(data, _op or "Value")
+    self.grad = 0.0
+    self._prev = _children if type(_children) is tuple else tuple(_children)
+    self._op = _op
+    self.label = label
+    self._bw = None
+Value.__init__ = _checked_init
+
+# %% ../book/05a_engineering.ipynb #cell-033
+def _lift(x):
+    "A Value as it is, a real number as a constant Value, anything else as None."
+    if isinstance(x, Value): return x
+    if isinstance(x, Real) and not isinstance(x, bool): return Value(x)
+    return None
+
+def _add(self, other):
+    "self + other; a plain number on either side becomes a constant Value; anything else: NotImplemented."
+    if type(other) is not Value:
+        other = _lift(other)
+        if other is None: return NotImplemented
+    return Value(self.data + other.data, (self, other), "+")
+
+def _mul(self, other):
+    "self * other; a plain number on either side becomes a constant Value; anything else: NotImplemented."
+    if type(other) is not Value:
+        other = _lift(other)
+        if other is None: return NotImplemented
+    return Value(self.data * other.data, (self, other), "*")
+
+Value.__add__ = Value.__radd__ = _add
+Value.__mul__ = Value.__rmul__ = _mul
+
+# %% ../book/05a_engineering.ipynb #cell-037
+def _noop(): pass
+
+def _get_backward(self):
+    "The function that passes this node's grad to its children (no arguments), as in micrograd."
+    if self._bw is not None: return self._bw
+    if not self._prev: return _noop
+    rule = RULES[self._op]
+    return lambda: rule(self)
+
+def _set_backward(self, fn):
+    self._bw = fn
+
+Value._backward = property(_get_backward, _set_backward)
+
+# %% ../book/05a_engineering.ipynb #cell-042
+def _lean_backward(self) -> None:
+    "Fill in `grad` of every node this one depends on, with d(self)/d(node) added to leaves."
     enabled = gc.isenabled()
-    gc.disable()  # backward makes no reference cycles: the cyclic collector would only re-walk the graph
+    gc.disable()  # the walk makes no reference cycles: the cyclic collector would only re-scan the graph
     try:
         topo = _topo(self)
         for v in topo:
@@ -144,22 +192,15 @@ def backward(self) -> None:
         self.grad = 1.0
         rules = RULES
         for v in reversed(topo):
-            if v._prev:
-                if v._bw is None: rules[v._op](v)
-                else: v._bw()
+            if v._bw is not None: v._bw()  # a node's own function, even for a node without children
+            elif v._prev: rules[v._op](v)
     except KeyError:
-        if v._op in rules: raise
+        if v._bw is not None or v._op in rules: raise
         raise LookupError(f"backward: no rule for the op {v._op!r}; add one to RULES or set the node's "
                           "_backward to a function") from None
     finally:
         if enabled: gc.enable()
-Value.backward = backward
-
-# %% ../book/05_backprop.ipynb #cell-076
-def zero_grad(self) -> None:
-    "Set `grad` to 0 on this node and every node it depends on."
-    for v in _topo(self): v.grad = 0.0
-Value.zero_grad = zero_grad
+Value.backward = _lean_backward
 
 # %% ../book/06_operations.ipynb #cell-004
 def _err(op: str, msg: str, *vals) -> ValueError:

@@ -3,7 +3,7 @@
 from _chapters import Checks as _Checks  # tests/_chapters.py: runs the checks in chapter order
 
 _checks = _Checks()
-# book/03_forward.ipynb, cell 1
+# book/03_forward.ipynb, cell 2
 import math
 
 import matplotlib.pyplot as plt
@@ -12,7 +12,7 @@ import numpy as np
 from micrograd.engine import Value
 from micrograd.numeric import slope
 from micrograd.viz import draw_dot, to_dot
-# book/03_forward.ipynb, cell 3
+# book/03_forward.ipynb, cell 4
 a = Value(2.0, label="a")
 b = Value(-3.0, label="b")
 c = Value(10.0, label="c")
@@ -24,7 +24,7 @@ e.data, d.data, L.data
 
 
 def _cell_forward_numbers():
-    # book/03_forward.ipynb, cell 5
+    # book/03_forward.ipynb, cell 6
     assert (a.data, b.data, c.data, f.data) == (2.0, -3.0, 10.0, -2.0)
     assert e.data == -6.0 and d.data == 4.0 and L.data == -8.0
     assert L._op == "*" and L._prev == (d, f)
@@ -39,12 +39,12 @@ _checks.run('forward_numbers', _cell_forward_numbers)
 def test_forward_numbers():
     _checks.report('forward_numbers')
 
-# book/03_forward.ipynb, cell 7
-draw_dot(L)
+# book/03_forward.ipynb, cell 8
+draw_dot(L, rankdir="TB")
 
 
 def _cell_forward_graph():
-    # book/03_forward.ipynb, cell 9
+    # book/03_forward.ipynb, cell 10
     l_text = to_dot(L)
     assert (l_text.count("shape=record"), l_text.count("shape=ellipse"), l_text.count("->")) == (7, 3, 9)
     assert "{ L | data -8.0000 | grad 0.0000 }" in l_text
@@ -56,7 +56,7 @@ _checks.run('forward_graph', _cell_forward_graph)
 def test_forward_graph():
     _checks.report('forward_graph')
 
-# book/03_forward.ipynb, cell 11
+# book/03_forward.ipynb, cell 12
 def forward(a, b, c, f):
     "The running example's forward pass: L = (a*b + c) * f, as a Value."
     e = Value(a, label="a") * Value(b, label="b"); e.label = "e"
@@ -65,13 +65,13 @@ def forward(a, b, c, f):
     return L
 
 forward(2.0, -3.0, 10.0, -2.0).data, forward(3.0, -3.0, 10.0, -2.0).data
-# book/03_forward.ipynb, cell 13
+# book/03_forward.ipynb, cell 14
 dL_da = slope(lambda x: forward(x, -3.0, 10.0, -2.0).data, 2.0)
 dL_da
 
 
 def _cell_forward_again():
-    # book/03_forward.ipynb, cell 15
+    # book/03_forward.ipynb, cell 16
     assert forward(2.0, -3.0, 10.0, -2.0).data == L.data == -8.0
     assert forward(3.0, -3.0, 10.0, -2.0).data == -2.0
     assert abs(dL_da - 6.0) < 1e-9
@@ -89,27 +89,30 @@ _checks.run('forward_again', _cell_forward_again)
 def test_forward_again():
     _checks.report('forward_again')
 
-# book/03_forward.ipynb, cell 17
+# book/03_forward.ipynb, cell 18
 x1 = Value(2.0, label="x1")
-x2 = Value(-1.0, label="x2")
-w1 = Value(0.75, label="w1")
-w2 = Value(0.5, label="w2")
-bias = Value(-0.25, label="b")
-# book/03_forward.ipynb, cell 19
-x1w1 = x1 * w1; x1w1.label = "x1w1"
-x2w2 = x2 * w2; x2w2.label = "x2w2"
-s = x1w1 + x2w2; s.label = "x1w1 + x2w2"
-n = s + bias; n.label = "n"
+x2 = Value(0.0, label="x2")
+w1 = Value(-3.0, label="w1")
+w2 = Value(1.0, label="w2")
+b = Value(6 + math.asinh(1), label="b")
+from micrograd.engine import tanh, Value  # book/03_forward.ipynb, cell 20
+# book/03_forward.ipynb, cell 22
+x1w1 = x1 * w1; x1w1.label = "x1*w1"
+x2w2 = x2 * w2; x2w2.label = "x2*w2"
+s = x1w1 + x2w2; s.label = "x1*w1 + x2*w2"
+n = s + b; n.label = "n"
 o = n.tanh(); o.label = "o"
 n.data, o.data
 
 
 def _cell_neuron():
-    # book/03_forward.ipynb, cell 21
-    assert x1w1.data == 1.5 and x2w2.data == -0.5 and s.data == 1.0 and n.data == 0.75
-    assert o.data == math.tanh(0.75) and abs(o.data - 0.6351) < 1e-4
+    # book/03_forward.ipynb, cell 24
+    assert x1w1.data == -6.0 and x2w2.data == 0.0 and s.data == -6.0
+    assert abs(n.data - math.asinh(1)) < 1e-15 and abs(n.data - 0.8814) < 1e-4
+    assert abs(o.data - 1 / math.sqrt(2)) < 1e-15 and abs(o.data - 0.7071) < 1e-4
+    assert abs(b.data - 6.8814) < 1e-4
     assert o._op == "tanh" and o._prev == (n,)
-    assert n._prev == (s, bias) and s._prev == (x1w1, x2w2) and x1w1._prev == (x1, w1)
+    assert n._prev == (s, b) and s._prev == (x1w1, x2w2) and x1w1._prev == (x1, w1)
 
 
 _checks.run('neuron', _cell_neuron)
@@ -118,15 +121,15 @@ _checks.run('neuron', _cell_neuron)
 def test_neuron():
     _checks.report('neuron')
 
-# book/03_forward.ipynb, cell 23
-draw_dot(o)
+# book/03_forward.ipynb, cell 26
+draw_dot(o, rankdir="TB")
 
 
 def _cell_neuron_graph():
-    # book/03_forward.ipynb, cell 24
+    # book/03_forward.ipynb, cell 27
     o_text = to_dot(o)
     assert (o_text.count("shape=record"), o_text.count("shape=ellipse"), o_text.count("->")) == (10, 5, 14)
-    assert '[label="tanh" shape=ellipse' in o_text and "{ o | data 0.6351 | grad 0.0000 }" in o_text
+    assert '[label="tanh" shape=ellipse' in o_text and "{ o | data 0.7071 | grad 0.0000 }" in o_text
 
 
 _checks.run('neuron_graph', _cell_neuron_graph)
@@ -135,7 +138,7 @@ _checks.run('neuron_graph', _cell_neuron_graph)
 def test_neuron_graph():
     _checks.report('neuron_graph')
 
-# book/03_forward.ipynb, cell 26
+# book/03_forward.ipynb, cell 29
 ns = np.linspace(-4, 4, 200)
 fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.plot(ns, np.tanh(ns), label="tanh(n)")
@@ -149,22 +152,22 @@ plt.show()
 
 
 def _cell_exercises():
-    # book/03_forward.ipynb, cell 28
+    # book/03_forward.ipynb, cell 31
     # 1. e = -6 as before, d = -6, L = 12
     L0 = forward(2.0, -3.0, 0.0, -2.0)
     d0 = L0._prev[0]
     assert (d0._prev[0].data, d0.data, L0.data) == (-6.0, -6.0, 12.0)
 
-    # 2. n = 0 needs b = -(x1*w1 + x2*w2) = -1, and tanh(0) = 0
+    # 2. n = 0 needs b = -(x1*w1 + x2*w2) = 6, and tanh(0) = 0
     def neuron(x1, x2, w1, w2, b):
         return (Value(x1) * Value(w1) + Value(x2) * Value(w2) + Value(b)).tanh()
-    assert neuron(2.0, -1.0, 0.75, 0.5, -1.0).data == 0.0
+    assert neuron(2.0, 0.0, -3.0, 1.0, 6.0).data == 0.0
 
-    # 3. n = 10 - 0.25 = 9.75, and tanh saturates
-    big = neuron(2.0, -1.0, 7.5, 5.0, -0.25)
-    assert abs(big._prev[0].data - 9.75) < 1e-12 and 1 - big.data < 1e-8
-    nudge = slope(lambda w: neuron(2.0, -1.0, w, 5.0, -0.25).data, 7.5)
-    assert 0 < nudge < 1e-7
+    # 3. n = -60 + 6.88 = -53.12, and tanh saturates
+    bias = 6 + math.asinh(1)
+    big = neuron(2.0, 0.0, -30.0, 10.0, bias)
+    assert abs(big._prev[0].data - (-53.1186)) < 1e-4 and 1 + big.data < 1e-15
+    assert abs(slope(lambda w: neuron(2.0, 0.0, w, 10.0, bias).data, -30.0)) < 1e-12
 
 
 _checks.run('exercises', _cell_exercises)
