@@ -124,12 +124,26 @@ def explain(exc, tree):
                     got, want = left.args[0].left, left.args[0].right
                     return ast.unparse(node.test), (f"`{ast.unparse(got)}` is {ev(got)!r}, expected "
                                                    f"`{ast.unparse(want)}` = {ev(want)!r} (within {ev(right)!r})")
-                return ast.unparse(node.test), (f"`{ast.unparse(left)}` is {ev(left)!r}, expected {op} "
-                                               f"`{ast.unparse(right)}` = {ev(right)!r}")
+                got, want = ev(left), ev(right)
+                return ast.unparse(node.test), differences(ast.unparse(left), got, op, ast.unparse(right), want)
             return ast.unparse(node.test), f"`{ast.unparse(part)}` is {ev(part)!r}"
     except Exception:
         pass
     return ast.unparse(node.test), None
+
+def differences(lsrc, got, op, rsrc, want):
+    "What a failed comparison compared; for two dicts or two sequences of one length, only the entries that differ."
+    if op == "==" and type(got) is type(want) and isinstance(got, (dict, list, tuple)) and len(got) == len(want):
+        keys = list(got) if isinstance(got, dict) else range(len(got))
+        if isinstance(got, dict) and set(got) != set(want):
+            keys = None
+        if keys is not None:
+            bad = [k for k in keys if got[k] != want[k]]
+            if bad:
+                shown = "; ".join(f"`{lsrc}[{k!r}]` is {got[k]!r}, expected {want[k]!r}" for k in bad[:4])
+                more = f" (and {len(bad) - 4} more)" if len(bad) > 4 else ""
+                return f"{shown}{more}, where `{rsrc}` holds what was expected"
+    return f"`{lsrc}` is {got!r}, expected {op} `{rsrc}` = {want!r}"
 
 def describe(exc, tree):
     if isinstance(exc, NotImplementedError):
