@@ -390,6 +390,23 @@ def _cell_exercises():
     assert 3 * (2 * 1.0 + 1) ** 2 * 2 == 54.0
     assert abs(central_slope(lambda x: (2 * x + 1) ** 3, 1.0) - 54.0) < 1e-6
 
+    # 4. one step per contribution; p's grad is 1 after the direct path, -2 after the path through r
+    def stepped(add: bool):
+        p, q = Value(2.0, label="p"), Value(-3.0, label="q")
+        r = p * q; r.label = "r"
+        s = r + p; s.label = "s"
+        def to_r(): r.grad = 1.0 * s.grad
+        def to_p(): p.grad += 1.0 * s.grad
+        def through_r():
+            q.grad = p.data * r.grad
+            p.grad = p.grad + q.data * r.grad if add else q.data * r.grad
+        return step_through(s, [(s, to_r, [r]), (s, to_p, [p]), (r, through_r)])
+
+    states = [{v.label: g for v, g in state.items()} for state in stepped(add=True).grads]
+    assert states == [{}, {"s": 1.0}, {"r": 1.0, "s": 1.0}, {"p": 1.0, "r": 1.0, "s": 1.0},
+                      {"p": -2.0, "q": 2.0, "r": 1.0, "s": 1.0}]
+    assert {v.label: g for v, g in stepped(add=False).grads[-1].items()}["p"] == -3.0
+
 
 _checks.run('exercises', _cell_exercises)
 
