@@ -266,10 +266,12 @@ def test_stepper_html():
 
 def _cell_stepper_drawing():
     # book/04_chain_rule.ipynb, cell 61
-    import re
+    import html, re
     drawn = draw_dot(L).pipe(format="svg", encoding="utf-8")
     shapes = lambda svg: re.findall(r' (?:points|d|cx|cy|x|y)="[^"]*"', svg)
     assert shapes(stepper._svg) == shapes(drawn) and len(shapes(drawn)) > 50
+    fields = sorted(html.unescape(t) for t in re.findall(r">(grad [^<]*)</text>", drawn))
+    assert fields == sorted(_step_states(stepper)[-1]["grads"].values())   # the end shows draw_dot's grad texts
     assert stepper._svg.count('class="mg-grad"') == 7 and stepper._svg.count("<text") == drawn.count("<text")
     assert len(stepper._repr_html_()) - len(stepper._svg) < 6000
 
