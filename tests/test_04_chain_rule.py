@@ -6,7 +6,7 @@ _checks = _Checks()
 # book/04_chain_rule.ipynb, cell 2
 from micrograd.engine import Value
 from micrograd.numeric import central_slope
-from micrograd.viz import draw_dot, to_dot
+from micrograd.viz import draw_dot, to_dot, _nodes
 # book/04_chain_rule.ipynb, cell 4
 def bike(man_km):
     return 4.0 * man_km
@@ -174,7 +174,129 @@ _checks.run('numeric_check', _cell_numeric_check)
 def test_numeric_check():
     _checks.report('numeric_check')
 
-# book/04_chain_rule.ipynb, cell 31
+from micrograd.viz import Stepper  # book/04_chain_rule.ipynb, cell 34
+from micrograd.viz import _step_tuple  # book/04_chain_rule.ipynb, cell 36
+from micrograd.viz import step_through  # book/04_chain_rule.ipynb, cell 38
+# book/04_chain_rule.ipynb, cell 40
+def through_L():     # L = d * f: each factor gets the other factor times L's gradient
+    d.grad = f.data * L.grad
+    f.grad = d.data * L.grad
+
+def through_d():     # d = e + c: a sum passes its gradient on unchanged
+    e.grad = 1.0 * d.grad
+    c.grad = 1.0 * d.grad
+
+def through_e():     # e = a * b
+    a.grad = b.data * e.grad
+    b.grad = a.data * e.grad
+
+stepper = step_through(L, [(L, through_L), (d, through_d), (e, through_e)])
+[{v.label: g for v, g in state.items()} for state in stepper.grads]
+
+
+def _cell_stepper_states():
+    # book/04_chain_rule.ipynb, cell 42
+    assert len(stepper) == 4 and repr(stepper) == "Stepper(L, 4 steps)"
+    want = [{}, {"L": 1.0}, {"L": 1.0, "d": -2.0, "f": 4.0}, {"L": 1.0, "d": -2.0, "f": 4.0, "e": -2.0, "c": -2.0},
+            {"L": 1.0, "d": -2.0, "f": 4.0, "e": -2.0, "c": -2.0, "a": 6.0, "b": -4.0}]
+    assert [{v.label: g for v, g in state.items()} for state in stepper.grads] == want
+    assert [(node.label, [k.label for k in kids], [w.label for w in written]) for node, kids, written in stepper.steps] == [
+        ("L", [], ["L"]), ("L", ["d", "f"], ["d", "f"]), ("d", ["e", "c"], ["e", "c"]), ("e", ["a", "b"], ["a", "b"])]
+    assert {v.label: v.grad for v in stepper.nodes} == want[-1]      # the graph is left in the last state
+    for bad, kind, words in [(lambda: step_through(2.0, []), TypeError, "expected a Value, got float"),
+                             (lambda: step_through(L, [(Value(1.0), through_L)]), ValueError, "step 1 names"),
+                             (lambda: step_through(L, [(L, "through_L")]), TypeError, "must be callable"),
+                             (lambda: step_through(L, [through_L]), TypeError, "(node, fn) or (node, fn, kids)")]:
+        try:
+            bad()
+        except kind as err:
+            assert words in str(err), str(err)
+        else:
+            raise AssertionError("bad input was accepted")
+    assert {v.label: v.grad for v in stepper.nodes} == want[-1]      # nothing ran: the checks come first
+
+
+_checks.run('stepper_states', _cell_stepper_states)
+
+
+def test_stepper_states():
+    _checks.report('stepper_states')
+
+from micrograd.viz import _number, _step_text  # book/04_chain_rule.ipynb, cell 44
+# book/04_chain_rule.ipynb, cell 45
+[_step_text(stepper, k) for k in range(len(stepper) + 1)]
+from micrograd.viz import _step_states  # book/04_chain_rule.ipynb, cell 47
+from micrograd.viz import _BLANK, _blank_grad, _stepper_svg  # book/04_chain_rule.ipynb, cell 49
+from micrograd.viz import _STEPPER_CSS  # book/04_chain_rule.ipynb, cell 51
+from micrograd.viz import _STEPPER_JS  # book/04_chain_rule.ipynb, cell 53
+from micrograd.viz import _stepper_html  # book/04_chain_rule.ipynb, cell 55
+# book/04_chain_rule.ipynb, cell 57
+stepper
+
+
+def _cell_stepper_html():
+    # book/04_chain_rule.ipynb, cell 59
+    import json
+    page = stepper._repr_html_()
+    for go in ("start", "previous", "next", "end"):
+        assert f'<button type="button" data-go="{go}">{go}</button>' in page
+    assert 'tabindex="0"' in page and "step 0 of 4" in page and ' id="' not in page
+    for line in ("L: grad L = 1", "L (*): grad d = -2, grad f = 4", "d (+): grad e = -2, grad c = -2",
+                 "e (*): grad a = 6, grad b = -4"):
+        assert f"<li>{line}</li>" in page                       # the steps as text
+    data = json.loads(page.split('<script type="application/json" class="mg-data">')[1].split("</script>")[0])
+    states = data["states"]
+    ids = {v: f"v{i}" for i, v in enumerate(stepper.nodes)}
+    for state, grads in zip(states, stepper.grads):             # every recorded state, in the page's data
+        assert state["grads"] == {ids[v]: f"grad {g:.4f}" for v, g in grads.items()}
+        assert state["values"] == {ids[v]: g for v, g in grads.items()}
+    assert len(states) == 5 and states[0]["grads"] == {} and len(states[4]["grads"]) == 7
+    assert states[2]["hi"] == [ids[L], ids[L] + "_op"] and states[2]["new"] == [ids[d], ids[f]]
+    assert states[2]["edges"] == [f"{ids[d]}->{ids[L]}_op", f"{ids[f]}->{ids[L]}_op", f"{ids[L]}_op->{ids[L]}"]
+    assert page == stepper._repr_html_()                        # deterministic
+
+
+_checks.run('stepper_html', _cell_stepper_html)
+
+
+def test_stepper_html():
+    _checks.report('stepper_html')
+
+
+
+def _cell_stepper_drawing():
+    # book/04_chain_rule.ipynb, cell 61
+    import html, re
+    drawn = draw_dot(L).pipe(format="svg", encoding="utf-8")
+    shapes = lambda svg: re.findall(r' (?:points|d|cx|cy|x|y)="[^"]*"', svg)
+    assert shapes(stepper._svg) == shapes(drawn) and len(shapes(drawn)) > 50
+    fields = sorted(html.unescape(t) for t in re.findall(r">(grad [^<]*)</text>", drawn))
+    assert fields == sorted(_step_states(stepper)[-1]["grads"].values())   # the end shows draw_dot's grad texts
+    assert stepper._svg.count('class="mg-grad"') == 7 and stepper._svg.count("<text") == drawn.count("<text")
+    assert len(stepper._repr_html_()) - len(stepper._svg) < 6000
+
+    def replay():
+        "The same expression with fresh Values, stepped through the same way."
+        a, b, c, f = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c"), Value(-2.0, label="f")
+        e = a * b; e.label = "e"
+        d = e + c; d.label = "d"
+        L = d * f; L.label = "L"
+        def rule(out):
+            x, y = out._prev
+            gx, gy = (y.data, x.data) if out._op == "*" else (1.0, 1.0)
+            return lambda: (setattr(x, "grad", gx * out.grad), setattr(y, "grad", gy * out.grad))
+        return step_through(L, [(L, rule(L)), (d, rule(d)), (e, rule(e))])
+
+    assert replay()._repr_html_() == stepper._repr_html_()
+
+
+_checks.run('stepper_drawing', _cell_stepper_drawing)
+
+
+def test_stepper_drawing():
+    _checks.report('stepper_drawing')
+
+# book/04_chain_rule.ipynb, cell 63
 p = Value(2.0, label="p")
 q = Value(-3.0, label="q")
 r = p * q; r.label = "r"
@@ -186,7 +308,7 @@ q.grad = p.data * r.grad     # a product: the other factor
 p.grad = q.data * r.grad     # path 1, through r: -3
 p.grad += 1.0 * s.grad       # path 2, straight into s: +1
 s.data, p.grad, q.grad
-# book/04_chain_rule.ipynb, cell 33
+# book/04_chain_rule.ipynb, cell 65
 def s_of(p, q):
     return p * q + p
 
@@ -194,7 +316,7 @@ central_slope(lambda p: s_of(p, -3.0), 2.0), central_slope(lambda q: s_of(2.0, q
 
 
 def _cell_paths_add():
-    # book/04_chain_rule.ipynb, cell 34
+    # book/04_chain_rule.ipynb, cell 66
     assert s.data == -4.0 and r.data == -6.0
     assert p.grad == -2.0 and q.grad == 2.0
     assert abs(central_slope(lambda p: s_of(p, -3.0), 2.0) - (-2.0)) < 1e-6
@@ -210,12 +332,12 @@ _checks.run('paths_add', _cell_paths_add)
 def test_paths_add():
     _checks.report('paths_add')
 
-# book/04_chain_rule.ipynb, cell 36
+# book/04_chain_rule.ipynb, cell 68
 draw_dot(s)
 
 
 def _cell_paths_drawn():
-    # book/04_chain_rule.ipynb, cell 37
+    # book/04_chain_rule.ipynb, cell 69
     drawn_s = to_dot(s)
     assert "{ p | data 2.0000 | grad -2.0000 }" in drawn_s and "{ q | data -3.0000 | grad 2.0000 }" in drawn_s
     p_id = next(line.split()[0] for line in drawn_s.splitlines() if "{ p |" in line)
@@ -228,7 +350,7 @@ _checks.run('paths_drawn', _cell_paths_drawn)
 def test_paths_drawn():
     _checks.report('paths_drawn')
 
-# book/04_chain_rule.ipynb, cell 39
+# book/04_chain_rule.ipynb, cell 71
 step = 0.01
 for leaf in (a, b, c, f):
     leaf.data += step * leaf.grad
@@ -237,7 +359,7 @@ L_new
 
 
 def _cell_nudge_up():
-    # book/04_chain_rule.ipynb, cell 40
+    # book/04_chain_rule.ipynb, cell 72
     assert [round(v.data, 12) for v in (a, b, c, f)] == [2.06, -3.04, 9.98, -1.96]
     assert L_new.data > -8.0
     assert abs(L_new.data - (-7.286496)) < 1e-12
@@ -255,7 +377,7 @@ def test_nudge_up():
 
 
 def _cell_exercises():
-    # book/04_chain_rule.ipynb, cell 42
+    # book/04_chain_rule.ipynb, cell 74
     # 1. against the gradients (6, -4, -2, 4)
     a2, b2, c2, f2 = 2.0 - 0.06, -3.0 + 0.04, 10.0 + 0.02, -2.0 - 0.04
     L_down = (a2 * b2 + c2) * f2
@@ -269,6 +391,23 @@ def _cell_exercises():
     # 3. z = u**3 with u = 2x + 1: dz/du = 3u**2 = 27 at u = 3, du/dx = 2
     assert 3 * (2 * 1.0 + 1) ** 2 * 2 == 54.0
     assert abs(central_slope(lambda x: (2 * x + 1) ** 3, 1.0) - 54.0) < 1e-6
+
+    # 4. one step per contribution; p's grad is 1 after the direct path, -2 after the path through r
+    def stepped(add: bool):
+        p, q = Value(2.0, label="p"), Value(-3.0, label="q")
+        r = p * q; r.label = "r"
+        s = r + p; s.label = "s"
+        def to_r(): r.grad = 1.0 * s.grad
+        def to_p(): p.grad += 1.0 * s.grad
+        def through_r():
+            q.grad = p.data * r.grad
+            p.grad = p.grad + q.data * r.grad if add else q.data * r.grad
+        return step_through(s, [(s, to_r, [r]), (s, to_p, [p]), (r, through_r)])
+
+    states = [{v.label: g for v, g in state.items()} for state in stepped(add=True).grads]
+    assert states == [{}, {"s": 1.0}, {"r": 1.0, "s": 1.0}, {"p": 1.0, "r": 1.0, "s": 1.0},
+                      {"p": -2.0, "q": 2.0, "r": 1.0, "s": 1.0}]
+    assert {v.label: g for v, g in stepped(add=False).grads[-1].items()}["p"] == -3.0
 
 
 _checks.run('exercises', _cell_exercises)
