@@ -239,10 +239,12 @@ def test_figures_have_alt_text_and_caption(loaded):
 
 def test_graphs_are_legible(loaded):
     """A drawing's text is at least MIN_GRAPH_TEXT_PX at the default column width: a graph wider than the column is
-    shown at its own size and scrolls in its own box, and the page itself never scrolls sideways."""
+    shown at its own size in a box of the column's width that scrolls to all of it, its caption stays in the column,
+    and the page itself never scrolls sideways."""
     page = loaded.page
     small = page.evaluate(f"""async () => {{
-        const bad = [];
+        const bad = [], main = document.querySelector('#quarto-document-content');
+        const column = main.clientWidth;
         const least = (texts, scale) => Math.min(...texts.map(t => parseFloat(t.getAttribute('font-size') ||
             getComputedStyle(t).fontSize) * scale));
         for (const e of ({FIGURES_JS})()) {{
@@ -260,6 +262,15 @@ def test_graphs_are_legible(loaded):
             if (!texts.length || !vb || !vb.width) continue;
             const px = least(texts, r.width / vb.width);
             if (px < {MIN_GRAPH_TEXT_PX}) bad.push(`${{name}}: text of ${{px.toFixed(1)}} px (shown ${{Math.round(r.width)}} px wide)`);
+            if (r.width > column + 1) {{  // wider than the column: its own box must scroll to all of it
+                let box = e.parentElement;
+                while (box && box !== main && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+                if (!box || box === main || box.clientWidth > column + 1 || box.scrollWidth < r.width - 1)
+                    bad.push(`${{name}}: ${{Math.round(r.width)}} px wide in a ${{column}} px column, in no box that scrolls to all of it`);
+            }}
+            const cap = e.closest('figure') && e.closest('figure').querySelector('figcaption');
+            if (cap && cap.getBoundingClientRect().width > column + 1)
+                bad.push(`${{name}}: its caption is ${{Math.round(cap.getBoundingClientRect().width)}} px wide, wider than the column`);
         }}
         const doc = document.scrollingElement;
         if (doc.scrollWidth > doc.clientWidth + 1) bad.push(`the page scrolls sideways (${{doc.scrollWidth}} px > ${{doc.clientWidth}} px)`);
