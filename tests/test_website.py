@@ -305,6 +305,9 @@ def test_site_ships_katex():
 
 
 def test_sidebar_lists_chapters_in_order(loaded, base):
+    """The sidebar lists _quarto.yml's pages in order, numbered as Quarto numbers a book's chapters: "1\u00a0 Title"
+    (`numberChapterHtmlNav`, project/types/book/book-chapters.ts; the build gives smalldocs the same), appendices
+    lettered, the pages marked `{.unnumbered}` (the home page) not at all; each page's title carries its number."""
     page = loaded.page
     hrefs = page.eval_on_selector_all("#quarto-sidebar a.sidebar-link[href]", "as => as.map(a => a.href)")
     got = [site_path(h) for h in hrefs]
@@ -313,13 +316,17 @@ def test_sidebar_lists_chapters_in_order(loaded, base):
     for p, text in zip(PAGES, texts):
         n = NUMBERS.get(p)
         if n is not None:
-            assert re.match(rf"{n}\s", text), f"{loaded.name}: the sidebar shows {p} as {text!r}, without its number {n}"
+            assert re.match(rf"{n}\u00a0 \S", text), f"{loaded.name}: the sidebar shows {p} as {text!r}, not as '{n}\u00a0 ...'"
         else:
-            assert not re.match(r"\d+\s", text), f"{loaded.name}: the sidebar numbers the unnumbered {p}: {text!r}"
+            assert not re.match(r"(\d+|[A-Z])\u00a0", text), f"{loaded.name}: the sidebar numbers the unnumbered {p}: {text!r}"
     n = NUMBERS.get(loaded.name)
-    if n is not None:
-        h1 = page.locator("h1").first.text_content().strip()
-        assert re.match(rf"{n}\s", h1), f"{loaded.name}: the title {h1!r} lacks the chapter number {n}"
+    h1 = page.locator("h1").first.text_content().strip()
+    if n is None:
+        assert not re.match(r"(\d+|[A-Z])\u00a0|Appendix [A-Z]\b", h1), f"{loaded.name}: the unnumbered page's title is {h1!r}"
+    elif isinstance(n, str):  # an appendix: Quarto titles it "Appendix A — Title" (`formatChapterTitle`)
+        assert re.match(rf"({n}\u00a0 |Appendix {n} \u2014 )\S", h1), f"{loaded.name}: the title {h1!r} lacks its letter {n}"
+    else:
+        assert re.match(rf"{n}\u00a0 \S", h1), f"{loaded.name}: the title {h1!r} lacks the chapter number {n}"
 
 
 def test_previous_next_links(loaded, base):
