@@ -45,7 +45,6 @@ BARE = {"default_exp", "export", "exporti", "exports", "hide", "test"}
 YAML_LINE = re.compile(r"^[A-Za-z][\w-]*:(\s|$)")
 NOTEBOOKS = "notebooks"  # the folder of the site that holds each page's notebook, for readers to download
 H1 = re.compile(r"^#\s+(.*?)\s*(\{[^{}]*\})?\s*$")
-# What `smalldocs check .build/site` says that is known and harmless (see `site_check`); anything else fails `make test`.
 # What Quarto says while rendering (its `WARN` log records, and Pandoc's `[WARNING]` lines) that is known and harmless,
 # as regular expressions; anything else fails `make test` (see `site_check`). None is known yet.
 KNOWN_QUARTO_WARNINGS: dict[str, str] = {}
@@ -55,6 +54,7 @@ QUARTO_WARNINGS = ROOT / ".build" / "quarto-warnings.json"  # what the last rend
 KATEX_CDN = re.compile(r"https://cdn\.jsdelivr\.net/npm/katex@([^/\"'\s]+)/dist/")
 KATEX_SITE = "site_libs/katex"  # the site's own KaTeX, relative to the site's root
 KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js", "fonts")
+# What `smalldocs check .build/site` says that is known and harmless (see `site_check`); anything else fails `make test`.
 KNOWN_CHECK_WARNINGS = {
     "project.type: book is built as a website; chapters become the sidebar":
         "smalldocs builds the book as a website whose sidebar lists the chapters, which is what Quarto's HTML book is",
