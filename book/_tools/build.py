@@ -980,6 +980,9 @@ def matrix_run(version: str, exe: Path) -> tuple[bool, str]:
             return str(path.relative_to(ROOT)), None
         err = [ln.strip() for ln in ANSI.sub("", q.stderr + q.stdout).splitlines() if ln.strip()]
         why = next((ln for ln in reversed(err) if re.match(r"^\w+(Error|Exception|Exit)\b", ln)), err[-1] if err else "?")
+        where = next((ln for ln in reversed(err) if re.match(r"^(-+>\s*\d+\s+)?assert\b", ln)), None)  # a failed check
+        if where:
+            why += " at `" + re.sub(r"^-+>\s*\d+\s+", "", where) + "`"
         return str(path.relative_to(ROOT)), why
 
     from concurrent.futures import ThreadPoolExecutor
