@@ -23,7 +23,7 @@ LOCK := $(if $(shell command -v flock),flock $(CURDIR)/.build/.site.lock,)
 help:
 	@echo "make book     set up, export, execute the chapters and render the website into _book/"
 	@echo "make test     set up, check the export is current, run nbdev_test on the chapters, build the website,"
-	@echo "              check it (smalldocs check, Chromium) and run pytest on tests/"
+	@echo "              check it (smalldocs check, Quarto's warnings when it renders, Chromium) and run pytest on tests/"
 	@echo "make test-matrix  run the chapters' tests and nbdev_test under the other CPythons of settings.ini's range"
 	@echo "              (pyenv's 3.12, 3.13), without PyTorch or Playwright (TORCH_OPTIONAL=1); .ci/run runs it too"
 	@echo "make preview  serve the website on localhost and rebuild it when a chapter changes"
