@@ -9,20 +9,23 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 setting = $(shell sed -n 's/^$(1) *= *//p' settings.ini)
-# The browser tests (tests/test_website.py): the KaTeX that smalldocs 0.5.4's pages load from jsDelivr, served to the
-# browser from a local copy (npm's `katex` package) so that they run offline; screenshots of every page go here.
+# KaTeX (npm's `katex` package, the version pinned in settings.ini and _quarto.yml), shipped with the website by the
+# build (_book/site_libs/katex/), so that its maths is typeset offline; the browser tests' screenshots go here.
 KATEX_VERSION := $(call setting,katex_version)
 export KATEX_DIST := $(CURDIR)/.build/katex/$(KATEX_VERSION)/dist
+KATEX := $(CURDIR)/.build/katex/$(KATEX_VERSION)/LICENSE
 export SCREENSHOTS := $(CURDIR)/.build/screenshots
 export CHROMIUM ?= /usr/bin/chromium
 # `make test` may run twice at once (two terminals): one at a time builds .build/site and _book and tests them
 LOCK := $(if $(shell command -v flock),flock $(CURDIR)/.build/.site.lock,)
 
-.PHONY: help setup export check test book preview clean bench browser site-test readme-screenshot
+.PHONY: help setup export check test test-matrix book preview clean bench browser site-test readme-screenshot
 help:
 	@echo "make book     set up, export, execute the chapters and render the website into _book/"
 	@echo "make test     set up, check the export is current, run nbdev_test on the chapters, build the website,"
-	@echo "              check it (smalldocs check, Chromium) and run pytest on tests/"
+	@echo "              check it (smalldocs check, Quarto's warnings when it renders, Chromium) and run pytest on tests/"
+	@echo "make test-matrix  run the chapters' tests and nbdev_test under the other CPythons of settings.ini's range"
+	@echo "              (pyenv's 3.12, 3.13), without PyTorch or Playwright (TORCH_OPTIONAL=1); .ci/run runs it too"
 	@echo "make preview  serve the website on localhost and rebuild it when a chapter changes"
 	@echo "make export   write micrograd/ and tests/ from the chapters (run it after editing a chapter)"
 	@echo "make readme-screenshot  copy the test run's screenshot of chapter 1 to book/images/ for the README"
@@ -48,7 +51,7 @@ export: setup
 check: setup
 	$(BUILD) check
 
-test: check browser $(KATEX_DIST)/katex.min.js
+test: check browser $(KATEX)
 	@mkdir -p .build
 	@# one fresh interpreter per chapter, as a reader's kernel: chapters that extend the package's classes
 	@# (05, 06, 08) re-run those cells in place, which must not leak into the next chapter tested
@@ -71,21 +74,28 @@ browser:
 	  export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q chromium || { apt-get update -q && apt-get install -y -q chromium; }; \
 	else echo "Chromium is not installed and this is not root: the browser tests will be skipped (apt-get install chromium)"; fi
 
-# A local copy of KaTeX (npm's package, pinned above) for the browser tests; without npm they say so and skip.
-$(KATEX_DIST)/katex.min.js:
+# The site's own KaTeX (npm's package, pinned above: its dist/ and its LICENSE), which the build ships in _book/;
+# without npm the pages load it from jsDelivr (the build says so; under CI=true it fails).
+$(KATEX):
 	@if command -v npm >/dev/null; then \
 	  d=$$(dirname $(KATEX_DIST)); rm -rf $$d; mkdir -p $$d; \
-	  (cd $$d && npm pack --silent katex@$(KATEX_VERSION) >/dev/null && tar xzf katex-$(KATEX_VERSION).tgz --strip-components=1 package/dist && rm katex-$(KATEX_VERSION).tgz); \
-	else echo "npm is not installed: no local KaTeX, so the browser tests cannot check the maths"; fi
+	  (cd $$d && npm pack --silent katex@$(KATEX_VERSION) >/dev/null && tar xzf katex-$(KATEX_VERSION).tgz --strip-components=1 package/dist package/LICENSE && rm katex-$(KATEX_VERSION).tgz); \
+	else echo "npm is not installed: no local KaTeX to ship with the site (apt-get install npm)"; fi
 
 # Copy the test run's screenshot of chapter 1 to where the README shows it (run after `make test`; commit it).
 readme-screenshot:
 	cp $(SCREENSHOTS)/book-01_derivative.png book/images/screenshot-chapter.png
 
-book: export
+book: export $(KATEX)
 	$(BUILD) book
 
-preview: export
+# The chapters' generated tests (tests/test_<chapter>.py) and nbdev_test on every chapter, under each other installed
+# CPython of settings.ini's min_python..max_python (a venv per interpreter in .build/py<version>/, with the pins but
+# PyTorch and Playwright): one summary line and the wall time per interpreter; an absent one is skipped, saying so.
+test-matrix: check
+	$(BUILD) matrix
+
+preview: export $(KATEX)
 	$(BUILD) preview
 
 # The benchmark of book/12_fast.ipynb (about 2 minutes): this package against micrograd 0.1.0 (installed into

@@ -7,6 +7,7 @@ import setuptools
 cfg = ConfigParser(delimiters=["="])
 cfg.read(Path(__file__).parent / "settings.ini", encoding="utf-8")
 cfg = cfg["DEFAULT"]
+lo, hi = (int(cfg[k].split(".")[1]) for k in ("min_python", "max_python"))  # the CPython 3 minors the book claims
 
 setuptools.setup(
     name=cfg["lib_name"],
@@ -25,6 +26,7 @@ setuptools.setup(
     extras_require={"dev": cfg.get("dev_requirements", "").split()},
     classifiers=[
         "Programming Language :: Python :: 3",
+        *(f"Programming Language :: Python :: 3.{m}" for m in range(lo, hi + 1)),
         "License :: OSI Approved :: MIT License",
         "Intended Audience :: Education",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",

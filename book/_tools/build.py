@@ -6,7 +6,10 @@ Usage (the Makefile calls these; run from the repository root):
     python book/_tools/build.py book             execute the chapters in a staging copy and render the site to _book/
     python book/_tools/build.py run NOTEBOOK     execute one chapter as the build does; name the failing cell
     python book/_tools/build.py preview          serve the site on localhost and rebuild it when a chapter changes
-    python book/_tools/build.py site-check       run `smalldocs check` on the staged site; fail on any unknown warning
+    python book/_tools/build.py site-check       run `smalldocs check` on the staged site and read Quarto's warnings of the
+                                                 last render; fail on any warning that is not known and harmless
+    python book/_tools/build.py matrix           run the chapters' tests and nbdev_test under every other CPython of the
+                                                 claimed range, without PyTorch or Playwright (`make test-matrix`)
 
 Cell directives (the `#|` lines at the top of a code cell):
     nbdev's own: `default_exp`, `export`, `exporti`, `exports`, `hide`, `eval: false`.
@@ -18,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import configparser
 import filecmp
+import html
 import json
 import os
 import re
@@ -40,6 +45,15 @@ BARE = {"default_exp", "export", "exporti", "exports", "hide", "test"}
 YAML_LINE = re.compile(r"^[A-Za-z][\w-]*:(\s|$)")
 NOTEBOOKS = "notebooks"  # the folder of the site that holds each page's notebook, for readers to download
 H1 = re.compile(r"^#\s+(.*?)\s*(\{[^{}]*\})?\s*$")
+# What Quarto says while rendering (its `WARN` log records, and Pandoc's `[WARNING]` lines) that is known and harmless,
+# as regular expressions; anything else fails `make test` (see `site_check`). None is known yet.
+KNOWN_QUARTO_WARNINGS: dict[str, str] = {}
+QUARTO_WARNINGS = ROOT / ".build" / "quarto-warnings.json"  # what the last render with Quarto warned about
+# KaTeX: _quarto.yml pins it (`html-math-method` with a `url`: Pandoc loads `<url>katex.min.js` and `katex.min.css`),
+# smalldocs 0.5.4 loads the same version from the same CDN; `render` ships a copy with the site and points every page at it.
+KATEX_CDN = re.compile(r"https://cdn\.jsdelivr\.net/npm/katex@([^/\"'\s]+)/dist/")
+KATEX_SITE = "site_libs/katex"  # the site's own KaTeX, relative to the site's root
+KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js", "fonts")
 # What `smalldocs check .build/site` says that is known and harmless (see `site_check`); anything else fails `make test`.
 KNOWN_CHECK_WARNINGS = {
     "project.type: book is built as a website; chapters become the sidebar":
@@ -321,6 +335,73 @@ def page_title(path: Path) -> tuple[str, bool]:
     return path.stem, False
 
 
+PANDOC_TITLE = re.compile(r"^#{1,}\s(?:(.*)\s)?\{(.*)\}$")  # Quarto's kPandocTitleRegex (core/pandoc/pandoc-partition.ts)
+FRONT_MATTER = re.compile(r"^---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|$)", re.S)
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def heading_in(text: str) -> tuple[str | None, bool]:
+    """The first ATX heading line of some Markdown outside code fences, and whether any line comes before it: what
+    Quarto's `markdownWithExtractedHeading` (core/pandoc/pandoc-partition.ts) finds."""
+    before, fence = 0, None
+    for line in text.split("\n"):
+        m = FENCE.match(line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not line[m.end():].strip():
+                fence = None
+        elif m:
+            fence = m.group(1)
+        elif re.match(r"^#{1,}\s", line):
+            return line, before > 0
+        before += 1
+    return None, before > 0
+
+
+def title_unnumbered(title: str) -> bool:
+    """Whether Quarto's `isNumberedChapter` (project/types/book/book-shared.ts) reads this title (a `# ...` line or a
+    YAML `title:`) as unnumbered: only the `.unnumbered` class counts, and only in the form `# text {attributes}`."""
+    m = PANDOC_TITLE.match(title.strip())
+    return bool(m) and "unnumbered" in re.findall(r"(?:^|\s)\.([\w-]+)", m.group(2))
+
+
+def quarto_numbers(cells: list[dict]) -> bool:
+    """Whether Quarto's book numbers a notebook with these cells as a chapter.
+
+    A port of what Quarto does to count chapters: `inputIsNumbered` (project/types/book/book-config.ts) partitions
+    the notebook's Markdown (`markdownFromNotebookJSON`, core/jupyter/jupyter-filters.ts), which first runs
+    `fixupFrontMatter` (core/jupyter/jupyter-fixups.ts): without a YAML `title`, the first Markdown cell that starts
+    with a heading loses that heading to a new front matter `title:`, as plain text, so its `{.unnumbered}` is lost
+    and the chapter is numbered; the search stops at the first Markdown cell that does not start with a heading.
+    `isNumberedChapter` then reads the YAML title, else the first heading of the Markdown."""
+    import yaml
+
+    fm_at, title = -1, None
+    for i, cell in enumerate(cells):
+        if cell.get("cell_type") in ("raw", "markdown"):
+            m = FRONT_MATTER.match(src(cell))
+            if m:
+                fm_at = i
+                data = yaml.safe_load(m.group(1) or "") or {}
+                title = data.get("title") if isinstance(data, dict) else None
+                break
+    if title is None:
+        for i, cell in enumerate(cells):
+            if cell.get("cell_type") != "markdown":
+                continue
+            line, before = heading_in(src(cell))
+            if line is not None and not before:
+                return True  # moved into `title:` without its attributes: numbered
+            if i != fm_at:
+                break
+    if isinstance(title, str):
+        return not title_unnumbered(title)
+    markdown = "".join("\n" + src(c) + "\n" for c in cells if c.get("cell_type") in ("raw", "markdown"))
+    m = FRONT_MATTER.match(markdown.lstrip("\n"))
+    line, _ = heading_in(markdown.lstrip("\n")[m.end():] if m else markdown)
+    return line is None or not title_unnumbered(line)
+
+
 def appendix_pages(cfg: dict) -> list[str]:
     """The pages listed under `book: appendices:` in _quarto.yml."""
     items = (cfg.get("book") or {}).get("appendices") or []
@@ -367,7 +448,18 @@ def stage_notebook(path: Path, rel: str, number: int | str | None = None, downlo
             titled = True
             cell = dict(cell)
             cell["source"] = titled_source(src(cell), rel, number, download)
+        cell = dict(cell)
+        cell["metadata"] = {k: v for k, v in (cell.get("metadata") or {}).items() if k != "execution"}  # timings
         cells.append(cell)
+    _, numbered = page_title(path) if titled else (None, True)
+    if numbered != quarto_numbers(cells):
+        # Quarto would take the title cell's heading for the page's `title:` and drop its `{.unnumbered}` (see
+        # `quarto_numbers`): an empty Markdown cell first stops `fixupFrontMatter` before it, so the heading keeps its
+        # attributes, and Quarto's book leaves the page unnumbered, as smalldocs (given the numbers) does.
+        cells.insert(0, {"cell_type": "markdown", "id": "staged-keeps-title-attributes", "metadata": {}, "source": ""})
+        if numbered != quarto_numbers(cells):
+            raise BuildError(f"{rel}: Quarto would {'not ' if numbered else ''}number this page, although its "
+                             "title says otherwise; mark an unnumbered title `{.unnumbered}`")
     nb["cells"] = cells
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
@@ -411,7 +503,9 @@ def execute(path_and_rel: tuple[str, str]) -> tuple[str, str | None, float]:
     # the Makefile sets MPLBACKEND=Agg for pytest; a kernel must draw inline instead
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, kernel_name="python3", timeout=1800, resources={"metadata": {"path": str(path.parent)}})
+    # record_timing=False: no `metadata.execution` timestamps, which Quarto writes into every cell's HTML
+    client = NotebookClient(nb, kernel_name="python3", timeout=1800, record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}})
     try:
         client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up chatter; cell errors are caught below
     except CellExecutionError as e:
@@ -423,8 +517,68 @@ def execute(path_and_rel: tuple[str, str]) -> tuple[str, str | None, float]:
         return rel, f"{rel}: code cell {failed} (starting `{first.strip()}`) raised {lines[-1] if lines else e}", time.time() - t0
     except Exception as e:  # a kernel that died, a timeout
         return rel, f"{rel}: execution failed: {type(e).__name__}: {e}", time.time() - t0
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.metadata.pop("execution", None)
+            cell.outputs = merged_streams(cell.outputs)
+            label_svg_figures(cell)
     nbformat.write(nb, path)
     return rel, None, time.time() - t0
+
+
+def merged_streams(outputs: list) -> list:
+    """A cell's outputs with all of each stream (stdout, stderr) joined into its first output, as Quarto's
+    `fixupStreams` (core/jupyter/jupyter-fixups.ts) does: how many pieces a stream arrives in depends on the kernel's
+    timing, so without this smalldocs's pages would differ from one build to the next."""
+    import nbformat
+
+    out, first = [], {}
+    for o in outputs:
+        if o.get("output_type") != "stream":
+            out.append(o)
+            continue
+        text = o.get("text", "")
+        text = "".join(text) if isinstance(text, list) else text
+        if o.get("name") in first:
+            first[o.get("name")]["text"] += text
+        else:
+            first[o.get("name")] = nbformat.from_dict({**o, "text": text})
+            out.append(first[o.get("name")])
+    return out
+
+
+def label_svg_figures(cell) -> None:
+    """Give each drawing a cell shows as inline SVG (graphviz's, from `draw_dot`) the cell's `fig-alt` as its
+    accessible name: `role="img"` and `aria-label` on the `<svg>`, whose XML prolog goes (it means nothing inside
+    HTML). smalldocs inlines the SVG and cannot put the alt text on it; Quarto writes it to a file shown by an
+    `<img>` whose `alt` is `fig-alt` (`mdImageOutput`, core/jupyter/jupyter.ts), and the label does no harm there."""
+    import yaml
+
+    _, yaml_lines, _ = split_directives(src(cell))
+    try:
+        opts = yaml.safe_load("\n".join(yaml_lines)) if yaml_lines else {}
+    except yaml.YAMLError:
+        return
+    alts = (opts or {}).get("fig-alt") if isinstance(opts, dict) else None
+    if not alts:
+        return
+    n = 0
+    for o in cell.outputs:
+        data = o.get("data") or {}
+        if not any(k.startswith("image/") for k in data):
+            continue
+        alt = alts[n] if isinstance(alts, list) and n < len(alts) else alts if isinstance(alts, str) else None
+        n += 1
+        if "image/svg+xml" not in data or not alt:
+            continue
+        svg = data["image/svg+xml"]
+        svg = "".join(svg) if isinstance(svg, list) else svg
+        m = re.search(r"<svg\b([^>]*)>", svg)
+        if not m:
+            continue
+        attrs = re.sub(r'\s(?:role|aria-label)="[^"]*"', "", m.group(1))
+        data["image/svg+xml"] = (f'<svg{attrs} role="img" aria-label="{html.escape(str(alt), quote=True)}">'
+                                 + svg[m.end():])
 
 
 def stage(only: list[str] | None = None) -> None:
@@ -526,15 +680,29 @@ def run_one(rel: str) -> int:
 def render() -> Path:
     """Render the staged book with Quarto if it is installed, else with smalldocs; copy it to _book/."""
     quarto = shutil.which("quarto")
-    cmd = [quarto, "render", str(STAGE)] if quarto else [shutil.which("smalldocs") or "smalldocs", "render", str(STAGE)]
+    katex_pin()
+    log = ROOT / ".build" / "quarto-log.jsonl"
+    if quarto:
+        log.unlink(missing_ok=True)
+        QUARTO_WARNINGS.unlink(missing_ok=True)
+        cmd = [quarto, "render", str(STAGE), "--log", str(log), "--log-format", "json-stream"]
+    else:
+        cmd = [shutil.which("smalldocs") or "smalldocs", "render", str(STAGE)]
     print(f"  rendering with {'Quarto' if quarto else 'smalldocs (Quarto is not installed)'}", flush=True)
     r = subprocess.run(cmd, capture_output=True, text=True)
+    if quarto:
+        warnings = quarto_warnings(log, r.stderr)
+        QUARTO_WARNINGS.write_text(json.dumps(warnings, indent=1) + "\n", encoding="utf-8")
+        for w in warnings:
+            print("  Quarto: " + w.replace("\n", "\n          "), flush=True)
+        print(f"  Quarto warned {len(warnings)} time(s) (`make test` fails on a warning it does not know)", flush=True)
     if r.returncode:
         raise BuildError(f"{' '.join(cmd)} failed:\n{r.stdout}{r.stderr}")
     site = STAGE / "_book"
     pages = [p.as_posix() for p in book_pages()]
     if not quarto and numbered_sections(quarto_config()):
         number_rendered_sections(site, pages, chapter_numbers(pages))
+    ship_katex(site)
     # each page's notebook, unexecuted, as a reader downloads it (the link is in the page, see `titled_source`)
     (site / NOTEBOOKS).mkdir(exist_ok=True)
     for p in pages:
@@ -543,6 +711,87 @@ def render() -> Path:
     shutil.rmtree(OUT, ignore_errors=True)
     shutil.copytree(STAGE / "_book", OUT)
     return OUT / "index.html"
+
+
+def setting(key: str) -> str:
+    """A value of settings.ini (the one place where versions are pinned)."""
+    cfg = configparser.ConfigParser(delimiters=["="])
+    cfg.read(ROOT / "settings.ini", encoding="utf-8")
+    return cfg["DEFAULT"].get(key, "").strip()
+
+
+def katex_pin() -> str:
+    """The KaTeX version of settings.ini, checked against _quarto.yml's `html-math-method` url (what Quarto loads)."""
+    version = setting("katex_version")
+    html_fmt = ((quarto_config().get("format") or {}).get("html") or {})
+    method = html_fmt.get("html-math-method")
+    url = method.get("url") if isinstance(method, dict) else None
+    m = KATEX_CDN.fullmatch(url or "")
+    if not (isinstance(method, dict) and method.get("method") == "katex" and m and m.group(1) == version):
+        raise BuildError(f"_quarto.yml: `html-math-method` must pin KaTeX {version} (settings.ini's katex_version): "
+                         f"method: katex, url: https://cdn.jsdelivr.net/npm/katex@{version}/dist/ (it has {method!r})")
+    return version
+
+
+def katex_dist() -> Path | None:
+    """The local copy of KaTeX (npm's `katex` package, fetched by the Makefile into .build/katex/), if there is one."""
+    d = Path(os.environ.get("KATEX_DIST") or ROOT / ".build" / "katex" / setting("katex_version") / "dist")
+    return d if (d / "katex.min.js").is_file() else None
+
+
+def ship_katex(site: Path) -> None:
+    """Copy the pinned KaTeX (its fonts too) into the rendered site and point every page at it, for both renderers:
+    each page loads `<KATEX_CDN>katex.min.js`, `katex.min.css` (and smalldocs `contrib/auto-render.min.js`), which
+    becomes the relative path to the site's copy. So the maths is typeset offline; a page that loads any other
+    KaTeX fails the build."""
+    version = katex_pin()
+    dist = katex_dist()
+    if dist is None:
+        msg = (f"no local KaTeX {version} in .build/katex/ (npm's `katex`; the Makefile fetches it with npm): "
+               "the pages load it from jsDelivr")
+        if os.environ.get("CI", "").lower() == "true":
+            raise BuildError(msg)
+        print(f"  warning: {msg}", flush=True)
+        return
+    dest = site / KATEX_SITE
+    shutil.rmtree(dest, ignore_errors=True)
+    for name in KATEX_FILES:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if (dist / name).is_dir() else shutil.copy)(dist / name, dest / name)
+    if (dist.parent / "LICENSE").is_file():
+        shutil.copy(dist.parent / "LICENSE", dest / "LICENSE")
+    for page in sorted(site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        rel = Path(os.path.relpath(dest, page.parent)).as_posix() + "/"
+
+        def local(m: re.Match) -> str:
+            if m.group(1) != version:
+                raise BuildError(f"{page.relative_to(site)} loads KaTeX {m.group(1)}; the book ships {version}")
+            return rel
+
+        new = KATEX_CDN.sub(local, text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+
+
+def quarto_warnings(log: Path, stderr: str) -> list[str]:
+    """Quarto's warnings (and worse) of a render: the log records of level WARN and above from its JSON log
+    (`--log-format json-stream`, core/log.ts), and Pandoc's `[WARNING]` lines, which Quarto passes through."""
+    out = []
+    if log.exists():
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict) and (rec.get("level") or 0) >= 30:  # Deno's LogLevels: WARN = 30, ERROR = 40
+                msg = ANSI.sub("", str(rec.get("msg", ""))).strip()
+                out.append(f"{rec.get('levelName', 'WARN')}: {msg}")
+    else:  # no log file: Quarto's console prefixes them with the level's name (StdErrOutputHandler)
+        plain = ANSI.sub("", stderr)
+        out += [ln.strip() for ln in plain.splitlines() if re.match(r"^\s*(WARN|ERROR)\b", ln)]
+    out += [ln.strip() for ln in ANSI.sub("", stderr).splitlines() if ln.strip().startswith("[WARNING]")]
+    return list(dict.fromkeys(out))
 
 
 def preview(port: int) -> None:
@@ -594,7 +843,8 @@ def preview(port: int) -> None:
 
 def site_check() -> int:
     """Run `smalldocs check` on the staged site (`make book` first): it lists broken links, Markdown it cannot
-    read and options it ignores. Print and fail on every line except the KNOWN_CHECK_WARNINGS."""
+    read and options it ignores. Print and fail on every line except the KNOWN_CHECK_WARNINGS. When Quarto rendered
+    the site, fail as well on each of its warnings (kept by `render`) that KNOWN_QUARTO_WARNINGS does not list."""
     if not (STAGE / "_quarto.yml").exists():
         print("site-check: nothing staged in .build/site; run `make book` first")
         return 1
@@ -611,12 +861,174 @@ def site_check() -> int:
         print("smalldocs check found problems in the site:\n" + "\n".join("  - " + ln for ln in other))
         return 1
     print(f"site-check: smalldocs check reports nothing new ({r.stderr.strip()})")
+    if renderer():
+        if not QUARTO_WARNINGS.exists():
+            print("site-check: Quarto is installed but did not render the site; run `make book`")
+            return 1
+        warnings = json.loads(QUARTO_WARNINGS.read_text(encoding="utf-8"))
+        unknown = []
+        for w in warnings:
+            why = next((why for pat, why in KNOWN_QUARTO_WARNINGS.items() if re.search(pat, w)), None)
+            if why:
+                print(f"  known, harmless: {w} ({why})")
+            else:
+                unknown.append(w)
+        if unknown:
+            print("Quarto warned about the site (book/_tools/build.py's KNOWN_QUARTO_WARNINGS lists the harmless "
+                  "ones):\n" + "\n".join("  - " + w for w in unknown))
+            return 1
+        print(f"site-check: Quarto's render warned about nothing new ({len(warnings)} known warning(s))")
     return 0
+
+
+# ---------------------------------------------------------------- the other Pythons
+def claimed_range() -> tuple[tuple[int, int], tuple[int, int]]:
+    """The oldest and newest CPython (major, minor) that settings.ini claims: `min_python`, `max_python`."""
+    def minor(v: str) -> tuple[int, int]:
+        a, b = v.split(".")[:2]
+        return int(a), int(b)
+    return minor(setting("min_python")), minor(setting("max_python"))
+
+
+def installed_pythons() -> dict[tuple[int, int], tuple[str, Path]]:
+    """The CPythons on this machine, by (major, minor): the newest pyenv version of each (`pyenv prefix`), else a
+    `python3.X` on PATH that runs. Maps to (its version, its interpreter)."""
+    found: dict[tuple[int, int], tuple[str, Path]] = {}
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        r = subprocess.run([pyenv, "versions", "--bare"], capture_output=True, text=True)
+        versions = [v.strip() for v in r.stdout.split() if re.fullmatch(r"\d+\.\d+\.\d+", v.strip())]
+        for v in sorted(versions, key=lambda v: tuple(map(int, v.split(".")))):
+            p = subprocess.run([pyenv, "prefix", v], capture_output=True, text=True)
+            exe = Path(p.stdout.strip()) / "bin" / "python3"
+            if p.returncode == 0 and exe.is_file():
+                found[tuple(map(int, v.split(".")[:2]))] = (v, exe)
+    lo, hi = claimed_range()
+    for minor in range(lo[1], hi[1] + 1):
+        exe = shutil.which(f"python3.{minor}")
+        if (3, minor) in found or not exe:
+            continue
+        r = subprocess.run([exe, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True)
+        if r.returncode == 0 and r.stdout.startswith(f"3.{minor}."):
+            found[(3, minor)] = (r.stdout.strip(), Path(exe))
+    return found
+
+
+def matrix_run(version: str, exe: Path) -> tuple[bool, str]:
+    """Set up .build/py<version>/ (a venv with the pins but PyTorch and Playwright, and the package installed), run
+    the chapters' generated tests and nbdev_test on every chapter there, with TORCH_OPTIONAL=1. Return (all passed,
+    a one-line summary)."""
+    import hashlib
+
+    t0 = time.time()
+    venv = ROOT / ".build" / f"py{version}"
+    bin_ = venv / "bin"
+    skip = {"torch", "playwright"}  # PyTorch is optional off the main run (need_torch); the browser tests need the site
+    pins = [r for r in setting("dev_requirements").split() if re.split(r"[=<>!~;\[ ]", r, maxsplit=1)[0].lower() not in skip]
+    key = hashlib.sha256("\n".join(pins).encode()).hexdigest()
+    stamp = venv / ".installed"
+    log = venv.parent / f"py{version}.log"
+    if not stamp.exists() or stamp.read_text().strip() != key:
+        shutil.rmtree(venv, ignore_errors=True)
+        steps = [[str(exe), "-m", "venv", str(venv)],
+                 [str(bin_ / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *pins]]
+        for cmd in steps:
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode:
+                log.write_text(r.stdout + r.stderr, encoding="utf-8")
+                tail = [ln for ln in (r.stdout + r.stderr).splitlines() if ln.strip()][-1:]
+                return False, f"could not set up the venv ({' '.join(cmd[:4])} ...): {tail[0] if tail else '?'} (see {log.relative_to(ROOT)})"
+        stamp.write_text(key + "\n")
+    # the package itself, as a reader installs it (`pip install .`: standard library only), fresh each run
+    r = subprocess.run([str(bin_ / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
+                        "--force-reinstall", str(ROOT)], capture_output=True, text=True, cwd=ROOT)
+    if r.returncode:
+        return False, f"`pip install .` failed: {(r.stdout + r.stderr).strip().splitlines()[-1:]}"
+    t_setup = time.time() - t0
+    env = dict(os.environ, TORCH_OPTIONAL="1", MPLBACKEND="Agg", PYTHONHASHSEED="0", VIRTUAL_ENV=str(venv),
+               PATH=f"{bin_}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("PYTHONPATH", None)
+    generated = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "tests").glob("test_*.py"))
+                 if p.read_text(encoding="utf-8").startswith("# GENERATED by `make export`")]
+    t1 = time.time()
+    r = subprocess.run([str(bin_ / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        "--continue-on-collection-errors", *generated], capture_output=True, text=True, cwd=ROOT, env=env)
+    (venv.parent / f"py{version}-pytest.log").write_text(r.stdout + r.stderr, encoding="utf-8")
+    lines = [ln for ln in r.stdout.splitlines() if ln.strip()]
+    summary = next((ln.strip("= ") for ln in reversed(lines) if re.search(r"\bin [\d.]+s\b", ln)), lines[-1] if lines else "?")
+    why, at = {}, None  # each module that could not be collected: the first `E   ` line of its section, or its first line
+    for ln in r.stdout.splitlines():
+        m = re.match(r"^_+ ERROR collecting (\S+) _+$", ln)
+        if m:
+            at = m.group(1)
+            why[at] = ""
+        elif at and (not why[at] or (ln.startswith("E   ") and not why[at].startswith("E   "))):
+            why[at] = ln.strip() if not ln.startswith("E   ") else ln
+        elif re.match(r"^[=_]{3,} ", ln):
+            at = None
+    for ln in lines:
+        if ln.startswith(("FAILED ", "ERROR ")):
+            mod = ln.split()[1]
+            print(f"    {ln[:160]}" + (f": {why[mod].removeprefix('E   ').strip()[:160]}" if why.get(mod) else ""), flush=True)
+    t_pytest = time.time() - t1
+    t2 = time.time()
+
+    def nbdev(path: Path) -> tuple[str, str | None]:
+        q = subprocess.run([str(bin_ / "nbdev_test"), "--path", str(path.relative_to(ROOT))], capture_output=True,
+                           text=True, cwd=ROOT, env=env)
+        if q.returncode == 0:
+            return str(path.relative_to(ROOT)), None
+        err = [ln.strip() for ln in ANSI.sub("", q.stderr + q.stdout).splitlines() if ln.strip()]
+        why = next((ln for ln in reversed(err) if re.match(r"^\w+(Error|Exception|Exit)\b", ln)), err[-1] if err else "?")
+        where = next((ln for ln in reversed(err) if re.match(r"^(-+>\s*\d+\s+)?assert\b", ln)), None)  # a failed check
+        if where:
+            why += " at `" + re.sub(r"^-+>\s*\d+\s+", "", where) + "`"
+        return str(path.relative_to(ROOT)), why
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(nbdev, chapters()))
+    failed = [(p, why) for p, why in results if why]
+    for p, why in failed:
+        print(f"    nbdev_test FAILED: {p}: {why[:200]}", flush=True)
+    t_nbdev = time.time() - t2
+    ok = r.returncode == 0 and not failed
+    line = (f"pytest: {summary}; nbdev_test: {len(results) - len(failed)} of {len(results)} chapters ran; "
+            f"wall {time.time() - t0:.0f} s (set-up {t_setup:.0f} s, pytest {t_pytest:.0f} s, nbdev_test {t_nbdev:.0f} s)")
+    return ok, line
+
+
+def matrix() -> int:
+    """`make test-matrix`: the chapters' tests under every other installed CPython of the claimed range."""
+    lo, hi = claimed_range()
+    here = sys.version_info[:2]
+    found = installed_pythons()
+    print(f"test-matrix: the claimed range is CPython {lo[0]}.{lo[1]} to {hi[0]}.{hi[1]} (settings.ini); this run's "
+          f"{here[0]}.{here[1]} is `make test`'s. Without PyTorch or Playwright, TORCH_OPTIONAL=1.", flush=True)
+    outside = [v for m, (v, _) in sorted(found.items()) if not lo <= m <= hi]
+    if outside:
+        print(f"  outside the claimed range, not tested: CPython {', '.join(outside)}", flush=True)
+    bad = 0
+    for minor in range(lo[1], hi[1] + 1):
+        m = (lo[0], minor)
+        if m == here:
+            continue
+        if m not in found:
+            print(f"  CPython {m[0]}.{m[1]}: not installed, skipped (pyenv install {m[0]}.{m[1]}, or a python{m[0]}.{m[1]} "
+                  "on PATH)", flush=True)
+            continue
+        version, exe = found[m]
+        print(f"  CPython {version} ({exe}): running ...", flush=True)
+        ok, line = matrix_run(version, exe)
+        print(f"  CPython {version}: {'ok' if ok else 'FAILED'}: {line}", flush=True)
+        bad += not ok
+    return 1 if bad else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["tests", "check", "book", "preview", "run", "site-check"])
+    ap.add_argument("command", choices=["tests", "check", "book", "preview", "run", "site-check", "matrix"])
     ap.add_argument("notebook", nargs="?", help="with `run`: the chapter to execute, e.g. book/05_backprop.ipynb")
     ap.add_argument("--port", type=int, default=4200)
     a = ap.parse_args(argv)
@@ -631,6 +1043,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_one(a.notebook)
         if a.command == "site-check":
             return site_check()
+        if a.command == "matrix":
+            return matrix()
         if a.command == "book":
             stage()
             index = render()
