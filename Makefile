@@ -19,7 +19,7 @@ export CHROMIUM ?= /usr/bin/chromium
 # `make test` may run twice at once (two terminals): one at a time builds .build/site and _book and tests them
 LOCK := $(if $(shell command -v flock),flock $(CURDIR)/.build/.site.lock,)
 
-.PHONY: help setup export check test test-matrix book preview clean bench browser site-test readme-screenshot
+.PHONY: help setup export check test test-matrix book preview clean bench browser site-test readme-screenshot build-along original workbook grade
 help:
 	@echo "make book     set up, export, execute the chapters and render the website into _book/"
 	@echo "make test     set up, check the export is current, run nbdev_test on the chapters, build the website,"
@@ -27,6 +27,8 @@ help:
 	@echo "make test-matrix  run the chapters' tests and nbdev_test under the other CPythons of settings.ini's range"
 	@echo "              (pyenv's 3.12, 3.13), without PyTorch or Playwright (TORCH_OPTIONAL=1); .ci/run runs it too"
 	@echo "make preview  serve the website on localhost and rebuild it when a chapter changes"
+	@echo "make workbook write the book as a workbook into _workbook/: exported code stubbed, prose and checks kept"
+	@echo "make grade    run the book's checks against the workbook's package, chapter by chapter (UPTO=05 to stop there)"
 	@echo "make export   write micrograd/ and tests/ from the chapters (run it after editing a chapter)"
 	@echo "make readme-screenshot  copy the test run's screenshot of chapter 1 to book/images/ for the README"
 	@echo "make bench    measure speed and memory against the original micrograd (writes book/_data/)"
@@ -51,8 +53,9 @@ export: setup
 check: setup
 	$(BUILD) check
 
-test: check browser $(KATEX)
+test: check browser original $(KATEX)
 	@mkdir -p .build
+	$(PY) book/_tools/buildalong.py
 	@# one fresh interpreter per chapter, as a reader's kernel: chapters that extend the package's classes
 	@# (05, 06, 08) re-run those cells in place, which must not leak into the next chapter tested
 	ls index.ipynb book/*.ipynb | xargs -P 2 -I{} sh -c 'nbdev_test --path {} >/dev/null 2>.build/nbdev_test.$$$$.err && echo "nbdev_test ok: {}" || { echo "nbdev_test FAILED: {}"; cat .build/nbdev_test.$$$$.err; exit 1; }'
@@ -86,8 +89,30 @@ $(KATEX):
 readme-screenshot:
 	cp $(SCREENSHOTS)/book-01_derivative.png book/images/screenshot-chapter.png
 
-book: export $(KATEX)
+book: export original $(KATEX)
 	$(BUILD) book
+
+# A reader who types every visible cell of the chapters, in order, into one session gets working code
+# (book/_tools/buildalong.py; `make test` runs it first).
+build-along: setup
+	$(PY) book/_tools/buildalong.py
+
+# micrograd 0.1.0 from PyPI in .build/micrograd-0.1.0, which the appendix on the differences, the benchmark and
+# tests/test_against_original.py load beside this package (they say so and skip without it, except under CI=true).
+ORIGINAL := .build/micrograd-0.1.0/micrograd/engine.py
+original: $(ORIGINAL)
+$(ORIGINAL): | setup
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --target .build/micrograd-0.1.0 micrograd==0.1.0 \
+	  || { test "$${CI:-}" != true && echo "micrograd 0.1.0 could not be installed (offline?): its comparisons will be skipped"; }
+
+# The workbook (book/_tools/workbook.py) and its grader (book/_tools/grade.py).
+workbook: setup
+	$(PY) book/_tools/workbook.py
+
+UPTO ?=
+grade: setup
+	@test -d _workbook || $(PY) book/_tools/workbook.py
+	$(PY) book/_tools/grade.py _workbook $(if $(UPTO),--upto $(UPTO),)
 
 # The chapters' generated tests (tests/test_<chapter>.py) and nbdev_test on every chapter, under each other installed
 # CPython of settings.ini's min_python..max_python (a venv per interpreter in .build/py<version>/, with the pins but

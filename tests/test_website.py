@@ -48,7 +48,7 @@ PAGES = [p.as_posix() for p in build.book_pages()]  # in the order of _quarto.ym
 NUMBERS = build.chapter_numbers(PAGES)
 # Pages whose figures do not all have a caption yet (issue 10 adds them): strictly expected to fail, so that the test
 # says when they have them and this entry must go.
-UNCAPTIONED = {"book/02a_drawing.ipynb", "book/03_forward.ipynb"}
+UNCAPTIONED: set = set()
 
 
 def html_of(page: str) -> str:
