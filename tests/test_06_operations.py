@@ -426,30 +426,66 @@ _checks.run('gradcheck_itself', _cell_gradcheck_itself)
 def test_gradcheck_itself():
     _checks.report('gradcheck_itself')
 
-from micrograd.testing import reals, check_settings  # book/06_operations.ipynb, cell 79
+from micrograd.testing import reals, check_settings, HYPOTHESIS_VERSION, need_hypothesis  # book/06_operations.ipynb, cell 79
+
+
+def _cell_need_hypothesis_rules():
+    # book/06_operations.ipynb, cell 80
+    import contextlib
+    import io
+    saved_env = {k: os.environ.pop(k, None) for k in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST")}
+    saved_mod = sys.modules.get("hypothesis")
+    sys.modules["hypothesis"] = None           # as if it were not installed
+    try:
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            assert need_hypothesis() is None
+        assert printed.getvalue() == "hypothesis is not installed: skipping the checks at random points (pip install hypothesis==6.170.17)\n"
+        os.environ["PYTEST_VERSION"] = "9.2.0"
+        try:
+            need_hypothesis()
+        except ImportError:
+            pass
+        else:
+            raise AssertionError("need_hypothesis did not raise under pytest")
+    finally:
+        for key, val in saved_env.items():
+            if val is None: os.environ.pop(key, None)
+            else: os.environ[key] = val
+        if saved_mod is None: del sys.modules["hypothesis"]
+        else: sys.modules["hypothesis"] = saved_mod
+
+
+_checks.run('need_hypothesis_rules', _cell_need_hypothesis_rules)
+
+
+def test_need_hypothesis_rules():
+    _checks.report('need_hypothesis_rules')
+
 
 
 def _cell_gradcheck_ops():
-    # book/06_operations.ipynb, cell 81
-    from hypothesis import given, strategies as st
-    pos, nonzero, anywhere = reals(0.1, 10.0), reals(-5.0, 5.0, away_from=(0.0,), gap=0.1), reals(-5.0, 5.0)
-    checks = [(lambda x: -x, anywhere), (lambda x: 2 - x, anywhere), (lambda x: 1 / x, nonzero),
-              (lambda x: x**3, anywhere), (lambda x: x**-2, nonzero), (lambda x: x**0.5, pos), (lambda x: x**1.7, pos),
-              (lambda x: 2**x, anywhere), (Value.exp, anywhere), (Value.log, pos), (Value.tanh, anywhere),
-              (Value.sigmoid, reals(-30.0, 30.0)), (Value.relu, reals(-5.0, 5.0, away_from=(0.0,)))]
-    binary = [(lambda a, b: a + b, (anywhere, anywhere)), (lambda a, b: a - b, (anywhere, anywhere)),
-              (lambda a, b: a * b, (anywhere, anywhere)), (lambda a, b: a / b, (anywhere, nonzero)),
-              (lambda a, b: a**b, (pos, reals(-3.0, 3.0)))]
-    many = [(lambda *v: vsum(v), st.lists(anywhere, min_size=1, max_size=8)),
-            (lambda *v: dot(v[:3], v[3:6], v[6]), st.lists(anywhere, min_size=7, max_size=7))]
-    def check_op(f, points):
-        @given(points)
-        @check_settings(200)
-        def check(xs): gradcheck(f, *xs)
-        check()
-    for f, dom in checks: check_op(f, st.tuples(dom))
-    for f, doms in binary: check_op(f, st.tuples(*doms))
-    for f, lists in many: check_op(f, lists)
+    # book/06_operations.ipynb, cell 82
+    if need_hypothesis() is not None:
+        from hypothesis import given, strategies as st
+        pos, nonzero, anywhere = reals(0.1, 10.0), reals(-5.0, 5.0, away_from=(0.0,), gap=0.1), reals(-5.0, 5.0)
+        checks = [(lambda x: -x, anywhere), (lambda x: 2 - x, anywhere), (lambda x: 1 / x, nonzero),
+                  (lambda x: x**3, anywhere), (lambda x: x**-2, nonzero), (lambda x: x**0.5, pos), (lambda x: x**1.7, pos),
+                  (lambda x: 2**x, anywhere), (Value.exp, anywhere), (Value.log, pos), (Value.tanh, anywhere),
+                  (Value.sigmoid, reals(-30.0, 30.0)), (Value.relu, reals(-5.0, 5.0, away_from=(0.0,)))]
+        binary = [(lambda a, b: a + b, (anywhere, anywhere)), (lambda a, b: a - b, (anywhere, anywhere)),
+                  (lambda a, b: a * b, (anywhere, anywhere)), (lambda a, b: a / b, (anywhere, nonzero)),
+                  (lambda a, b: a**b, (pos, reals(-3.0, 3.0)))]
+        many = [(lambda *v: vsum(v), st.lists(anywhere, min_size=1, max_size=8)),
+                (lambda *v: dot(v[:3], v[3:6], v[6]), st.lists(anywhere, min_size=7, max_size=7))]
+        def check_op(f, points):
+            @given(points)
+            @check_settings(200)
+            def check(xs): gradcheck(f, *xs)
+            check()
+        for f, dom in checks: check_op(f, st.tuples(dom))
+        for f, doms in binary: check_op(f, st.tuples(*doms))
+        for f, lists in many: check_op(f, lists)
 
 
 _checks.run('gradcheck_ops', _cell_gradcheck_ops)
@@ -458,19 +494,25 @@ _checks.run('gradcheck_ops', _cell_gradcheck_ops)
 def test_gradcheck_ops():
     _checks.report('gradcheck_ops')
 
-from micrograd.testing import TORCH_VERSION, NO_TORCH, need_torch  # book/06_operations.ipynb, cell 83
+from micrograd.testing import TORCH_VERSION, NO_TORCH, need_torch  # book/06_operations.ipynb, cell 84
 
 
 def _cell_need_torch_rules():
-    # book/06_operations.ipynb, cell 85
+    # book/06_operations.ipynb, cell 86
     import contextlib
     import io
-    import pytest
+    try:
+        import pytest
+    except ImportError:        # a reader's kernel: only the cases outside pytest can be tried
+        pytest = None
     env_keys = ("PYTEST_VERSION", "PYTEST_CURRENT_TEST", "CI", "TORCH_OPTIONAL")
     cases = [  # (PYTEST_VERSION, CI, TORCH_OPTIONAL) -> what need_torch does without PyTorch (None: prints, returns None)
         ((None, None, None), None), ((None, "false", None), None), ((None, "true", "1"), None),
-        ((None, "true", None), ImportError), (("9.2.0", None, None), pytest.skip.Exception),
-        (("9.2.0", "true", "1"), pytest.skip.Exception), (("9.2.0", "true", None), pytest.fail.Exception)]
+        ((None, "true", None), ImportError)]
+    if pytest is not None:
+        cases += [(("9.2.0", None, None), pytest.skip.Exception), (("9.2.0", "true", "1"), pytest.skip.Exception),
+                  (("9.2.0", "true", None), pytest.fail.Exception)]
+    raised = tuple({e for _, e in cases if e is not None})
     saved_env, saved_torch = {k: os.environ.get(k) for k in env_keys}, sys.modules.get("torch")
     sys.modules["torch"] = None
     try:
@@ -482,10 +524,10 @@ def _cell_need_torch_rules():
             try:
                 with contextlib.redirect_stdout(printed):
                     got = need_torch()
-            except (ImportError, pytest.skip.Exception, pytest.fail.Exception) as e:
+            except raised as e:
                 assert expected is not None and isinstance(e, expected), (pytest_version, ci, optional, e)
                 assert NO_TORCH in str(e) and printed.getvalue() == ""
-                assert ("TORCH_OPTIONAL=1" in str(e)) == (expected is not pytest.skip.Exception)
+                assert ("TORCH_OPTIONAL=1" in str(e)) == (pytest is None or expected is not pytest.skip.Exception)
             else:
                 assert expected is None and got is None, (pytest_version, ci, optional)
                 assert printed.getvalue() == NO_TORCH + "\n"      # one line
@@ -504,11 +546,11 @@ _checks.run('need_torch_rules', _cell_need_torch_rules)
 def test_need_torch_rules():
     _checks.report('need_torch_rules')
 
-from micrograd.testing import GRAPH_OPS, _CONSTS, _graph_ops  # book/06_operations.ipynb, cell 87
-from micrograd.testing import _fits, _try  # book/06_operations.ipynb, cell 89
-from micrograd.testing import graphs  # book/06_operations.ipynb, cell 90
-from micrograd.testing import run_graph  # book/06_operations.ipynb, cell 92
-# book/06_operations.ipynb, cell 94
+from micrograd.testing import GRAPH_OPS, _CONSTS, _graph_ops  # book/06_operations.ipynb, cell 88
+from micrograd.testing import _fits, _try  # book/06_operations.ipynb, cell 90
+from micrograd.testing import graphs  # book/06_operations.ipynb, cell 91
+from micrograd.testing import run_graph  # book/06_operations.ipynb, cell 93
+# book/06_operations.ipynb, cell 95
 example = ((0.5, -1.25), (("*", (0, 1), None), ("exp", (2,), None), ("+", (3, 0), None),
                           ("**k", (4,), 2.0), ("log", (5,), None), ("dot", (0, 1, 2, 3, 4), None)))
 root, leaves = run_graph(example)
@@ -517,7 +559,7 @@ root.data, [leaf.grad for leaf in leaves], len(_topo(root))
 
 
 def _cell_one_graph():
-    # book/06_operations.ipynb, cell 96
+    # book/06_operations.ipynb, cell 97
     na, nb = example[0]
     n2 = na * nb
     n3 = math.exp(n2)
@@ -542,10 +584,10 @@ def test_one_graph():
 
 
 def _cell_against_torch():
-    # book/06_operations.ipynb, cell 98
-    from hypothesis import given
+    # book/06_operations.ipynb, cell 99
     torch = need_torch()
-    if torch is not None:
+    if torch is not None and need_hypothesis() is not None:
+        from hypothesis import given
         started, graph_sizes = time.perf_counter(), []
 
         @given(graphs())
@@ -572,7 +614,7 @@ _checks.run('against_torch', _cell_against_torch)
 def test_against_torch():
     _checks.report('against_torch')
 
-# book/06_operations.ipynb, cell 100
+# book/06_operations.ipynb, cell 101
 neuron_leaves = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6 + math.asinh(1)}
 
 def tanh_neuron(p):
@@ -586,7 +628,7 @@ o.data, {k: v.grad for k, v in ours.items()}
 
 
 def _cell_torch_neuron():
-    # book/06_operations.ipynb, cell 102
+    # book/06_operations.ipynb, cell 103
     assert abs(o.data - 1 / math.sqrt(2)) < 1e-14
     expected = {"x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5}
     assert all(abs(ours[k].grad - g) < 1e-12 for k, g in expected.items())
@@ -606,7 +648,7 @@ _checks.run('torch_neuron', _cell_torch_neuron)
 def test_torch_neuron():
     _checks.report('torch_neuron')
 
-# book/06_operations.ipynb, cell 104
+# book/06_operations.ipynb, cell 105
 ours = {k: Value(v) for k, v in neuron_leaves.items()}
 o = tanh_neuron(ours)
 n = o._prev[0]                      # the pre-activation, an interior node
@@ -618,7 +660,7 @@ first, second
 
 
 def _cell_torch_backward_twice():
-    # book/06_operations.ipynb, cell 106
+    # book/06_operations.ipynb, cell 107
     assert all(second[k] == 2 * first[k] for k in neuron_leaves)            # leaves: accumulated
     assert second["n"] == first["n"] and abs(first["n"] - 0.5) < 1e-12   # interior: recomputed
     assert abs(second["x1"] + 3.0) < 1e-12 and abs(second["w1"] - 2.0) < 1e-12
@@ -648,7 +690,7 @@ def test_torch_backward_twice():
 
 
 def _cell_compatibility():
-    # book/06_operations.ipynb, cell 108
+    # book/06_operations.ipynb, cell 109
     a, b = Value(2.0), Value(-3.0)
     c = a * b + 10
     d = (c * a).relu() - 3 / a + a**2 - 1
@@ -669,7 +711,7 @@ def test_compatibility():
 
 
 def _cell_exercises():
-    # book/06_operations.ipynb, cell 110
+    # book/06_operations.ipynb, cell 111
     softplus = lambda x: (1 + x.exp()).log()
     for v in (-2.0, 0.0, 2.0):
         x = Value(v)
