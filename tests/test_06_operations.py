@@ -494,7 +494,7 @@ _checks.run('gradcheck_ops', _cell_gradcheck_ops)
 def test_gradcheck_ops():
     _checks.report('gradcheck_ops')
 
-from micrograd.testing import TORCH_VERSION, NO_TORCH, need_torch  # book/06_operations.ipynb, cell 84
+from micrograd.testing import TORCH_VERSION, _NO_TORCH, need_torch  # book/06_operations.ipynb, cell 84
 
 
 def _cell_need_torch_rules():
@@ -526,18 +526,18 @@ def _cell_need_torch_rules():
                     got = need_torch()
             except raised as e:
                 assert expected is not None and isinstance(e, expected), (pytest_version, ci, optional, e)
-                assert NO_TORCH in str(e) and printed.getvalue() == ""
+                assert _NO_TORCH in str(e) and printed.getvalue() == ""
                 assert ("TORCH_OPTIONAL=1" in str(e)) == (pytest is None or expected is not pytest.skip.Exception)
             else:
                 assert expected is None and got is None, (pytest_version, ci, optional)
-                assert printed.getvalue() == NO_TORCH + "\n"      # one line
+                assert printed.getvalue() == _NO_TORCH + "\n"      # one line
     finally:
         for key, val in saved_env.items():
             if val is None: os.environ.pop(key, None)
             else: os.environ[key] = val
         if saved_torch is None: del sys.modules["torch"]
         else: sys.modules["torch"] = saved_torch
-    assert NO_TORCH == "PyTorch is not installed: skipping the comparison with PyTorch (pip install torch==2.13.0)"
+    assert _NO_TORCH == "PyTorch is not installed: skipping the comparison with PyTorch (pip install torch==2.13.0)"
 
 
 _checks.run('need_torch_rules', _cell_need_torch_rules)
