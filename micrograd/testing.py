@@ -69,7 +69,8 @@ def need_torch():
         pass
     under_pytest = os.environ.get("PYTEST_VERSION") or os.environ.get("PYTEST_CURRENT_TEST")  # pytest sets them
     if os.environ.get("CI", "").lower() == "true" and os.environ.get("TORCH_OPTIONAL") != "1":
-        msg = f"CI=true: the comparisons with PyTorch must run (TORCH_OPTIONAL=1 allows skipping them): {_NO_TORCH}"
+        msg = (f"PyTorch is not installed, and CI=true requires the comparisons with it (TORCH_OPTIONAL=1 "
+               f"skips them): pip install torch=={TORCH_VERSION}")
         if under_pytest:
             import pytest
             pytest.fail(msg, pytrace=False)
