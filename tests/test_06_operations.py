@@ -426,30 +426,66 @@ _checks.run('gradcheck_itself', _cell_gradcheck_itself)
 def test_gradcheck_itself():
     _checks.report('gradcheck_itself')
 
-from micrograd.testing import reals, check_settings  # book/06_operations.ipynb, cell 79
+from micrograd.testing import reals, check_settings, HYPOTHESIS_VERSION, need_hypothesis  # book/06_operations.ipynb, cell 79
+
+
+def _cell_need_hypothesis_rules():
+    # book/06_operations.ipynb, cell 80
+    import contextlib
+    import io
+    saved_env = {k: os.environ.pop(k, None) for k in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST")}
+    saved_mod = sys.modules.get("hypothesis")
+    sys.modules["hypothesis"] = None           # as if it were not installed
+    try:
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            assert need_hypothesis() is None
+        assert printed.getvalue() == "hypothesis is not installed: skipping the checks at random points (pip install hypothesis==6.170.17)\n"
+        os.environ["PYTEST_VERSION"] = "9.2.0"
+        try:
+            need_hypothesis()
+        except ImportError:
+            pass
+        else:
+            raise AssertionError("need_hypothesis did not raise under pytest")
+    finally:
+        for key, val in saved_env.items():
+            if val is None: os.environ.pop(key, None)
+            else: os.environ[key] = val
+        if saved_mod is None: del sys.modules["hypothesis"]
+        else: sys.modules["hypothesis"] = saved_mod
+
+
+_checks.run('need_hypothesis_rules', _cell_need_hypothesis_rules)
+
+
+def test_need_hypothesis_rules():
+    _checks.report('need_hypothesis_rules')
+
 
 
 def _cell_gradcheck_ops():
-    # book/06_operations.ipynb, cell 81
-    from hypothesis import given, strategies as st
-    pos, nonzero, anywhere = reals(0.1, 10.0), reals(-5.0, 5.0, away_from=(0.0,), gap=0.1), reals(-5.0, 5.0)
-    checks = [(lambda x: -x, anywhere), (lambda x: 2 - x, anywhere), (lambda x: 1 / x, nonzero),
-              (lambda x: x**3, anywhere), (lambda x: x**-2, nonzero), (lambda x: x**0.5, pos), (lambda x: x**1.7, pos),
-              (lambda x: 2**x, anywhere), (Value.exp, anywhere), (Value.log, pos), (Value.tanh, anywhere),
-              (Value.sigmoid, reals(-30.0, 30.0)), (Value.relu, reals(-5.0, 5.0, away_from=(0.0,)))]
-    binary = [(lambda a, b: a + b, (anywhere, anywhere)), (lambda a, b: a - b, (anywhere, anywhere)),
-              (lambda a, b: a * b, (anywhere, anywhere)), (lambda a, b: a / b, (anywhere, nonzero)),
-              (lambda a, b: a**b, (pos, reals(-3.0, 3.0)))]
-    many = [(lambda *v: vsum(v), st.lists(anywhere, min_size=1, max_size=8)),
-            (lambda *v: dot(v[:3], v[3:6], v[6]), st.lists(anywhere, min_size=7, max_size=7))]
-    def check_op(f, points):
-        @given(points)
-        @check_settings(200)
-        def check(xs): gradcheck(f, *xs)
-        check()
-    for f, dom in checks: check_op(f, st.tuples(dom))
-    for f, doms in binary: check_op(f, st.tuples(*doms))
-    for f, lists in many: check_op(f, lists)
+    # book/06_operations.ipynb, cell 82
+    if need_hypothesis() is not None:
+        from hypothesis import given, strategies as st
+        pos, nonzero, anywhere = reals(0.1, 10.0), reals(-5.0, 5.0, away_from=(0.0,), gap=0.1), reals(-5.0, 5.0)
+        checks = [(lambda x: -x, anywhere), (lambda x: 2 - x, anywhere), (lambda x: 1 / x, nonzero),
+                  (lambda x: x**3, anywhere), (lambda x: x**-2, nonzero), (lambda x: x**0.5, pos), (lambda x: x**1.7, pos),
+                  (lambda x: 2**x, anywhere), (Value.exp, anywhere), (Value.log, pos), (Value.tanh, anywhere),
+                  (Value.sigmoid, reals(-30.0, 30.0)), (Value.relu, reals(-5.0, 5.0, away_from=(0.0,)))]
+        binary = [(lambda a, b: a + b, (anywhere, anywhere)), (lambda a, b: a - b, (anywhere, anywhere)),
+                  (lambda a, b: a * b, (anywhere, anywhere)), (lambda a, b: a / b, (anywhere, nonzero)),
+                  (lambda a, b: a**b, (pos, reals(-3.0, 3.0)))]
+        many = [(lambda *v: vsum(v), st.lists(anywhere, min_size=1, max_size=8)),
+                (lambda *v: dot(v[:3], v[3:6], v[6]), st.lists(anywhere, min_size=7, max_size=7))]
+        def check_op(f, points):
+            @given(points)
+            @check_settings(200)
+            def check(xs): gradcheck(f, *xs)
+            check()
+        for f, dom in checks: check_op(f, st.tuples(dom))
+        for f, doms in binary: check_op(f, st.tuples(*doms))
+        for f, lists in many: check_op(f, lists)
 
 
 _checks.run('gradcheck_ops', _cell_gradcheck_ops)
@@ -458,34 +494,51 @@ _checks.run('gradcheck_ops', _cell_gradcheck_ops)
 def test_gradcheck_ops():
     _checks.report('gradcheck_ops')
 
-from micrograd.testing import TORCH_VERSION, need_torch  # book/06_operations.ipynb, cell 83
+from micrograd.testing import TORCH_VERSION, _NO_TORCH, need_torch  # book/06_operations.ipynb, cell 84
 
 
 def _cell_need_torch_rules():
-    # book/06_operations.ipynb, cell 85
-    import pytest
-    env_keys = ("PYTEST_VERSION", "PYTEST_CURRENT_TEST", "CI")
+    # book/06_operations.ipynb, cell 86
+    import contextlib
+    import io
+    try:
+        import pytest
+    except ImportError:        # a reader's kernel: only the cases outside pytest can be tried
+        pytest = None
+    env_keys = ("PYTEST_VERSION", "PYTEST_CURRENT_TEST", "CI", "TORCH_OPTIONAL")
+    cases = [  # (PYTEST_VERSION, CI, TORCH_OPTIONAL) -> what need_torch does without PyTorch (None: prints, returns None)
+        ((None, None, None), None), ((None, "false", None), None), ((None, "true", "1"), None),
+        ((None, "true", None), ImportError)]
+    if pytest is not None:
+        cases += [(("9.2.0", None, None), pytest.skip.Exception), (("9.2.0", "true", "1"), pytest.skip.Exception),
+                  (("9.2.0", "true", None), pytest.fail.Exception)]
+    raised = tuple({e for _, e in cases if e is not None})
     saved_env, saved_torch = {k: os.environ.get(k) for k in env_keys}, sys.modules.get("torch")
     sys.modules["torch"] = None
     try:
-        for pytest_version, ci, expected in [(None, None, ImportError), ("9.2.0", None, pytest.skip.Exception),
-                                             ("9.2.0", "true", ImportError)]:
-            for key, val in zip(env_keys, (pytest_version, None, ci)):
+        for (pytest_version, ci, optional), expected in cases:
+            for key, val in zip(env_keys, (pytest_version, None, ci, optional)):
                 if val is None: os.environ.pop(key, None)
                 else: os.environ[key] = val
+            printed = io.StringIO()
             try:
-                need_torch()
-            except expected as e:
-                assert "pip install torch==2.13.0" in str(e)
+                with contextlib.redirect_stdout(printed):
+                    got = need_torch()
+            except raised as e:
+                assert expected is not None and isinstance(e, expected), (pytest_version, ci, optional, e)
+                assert "pip install torch==2.13.0" in str(e) and printed.getvalue() == ""
+                skipped = pytest is not None and expected is pytest.skip.Exception
+                assert str(e) == _NO_TORCH if skipped else "CI=true requires" in str(e)
             else:
-                raise AssertionError(f"need_torch did not raise {expected.__name__}")
+                assert expected is None and got is None, (pytest_version, ci, optional)
+                assert printed.getvalue() == _NO_TORCH + "\n"      # one line
     finally:
         for key, val in saved_env.items():
             if val is None: os.environ.pop(key, None)
             else: os.environ[key] = val
         if saved_torch is None: del sys.modules["torch"]
         else: sys.modules["torch"] = saved_torch
-    assert need_torch().__version__.startswith(TORCH_VERSION)
+    assert _NO_TORCH == "PyTorch is not installed: skipping the comparison with PyTorch (pip install torch==2.13.0)"
 
 
 _checks.run('need_torch_rules', _cell_need_torch_rules)
@@ -494,11 +547,11 @@ _checks.run('need_torch_rules', _cell_need_torch_rules)
 def test_need_torch_rules():
     _checks.report('need_torch_rules')
 
-from micrograd.testing import GRAPH_OPS, _CONSTS, _graph_ops  # book/06_operations.ipynb, cell 87
-from micrograd.testing import _fits, _try  # book/06_operations.ipynb, cell 89
-from micrograd.testing import graphs  # book/06_operations.ipynb, cell 90
-from micrograd.testing import run_graph  # book/06_operations.ipynb, cell 92
-# book/06_operations.ipynb, cell 94
+from micrograd.testing import GRAPH_OPS, _CONSTS, _graph_ops  # book/06_operations.ipynb, cell 88
+from micrograd.testing import _fits, _try  # book/06_operations.ipynb, cell 90
+from micrograd.testing import graphs  # book/06_operations.ipynb, cell 91
+from micrograd.testing import run_graph  # book/06_operations.ipynb, cell 93
+# book/06_operations.ipynb, cell 95
 example = ((0.5, -1.25), (("*", (0, 1), None), ("exp", (2,), None), ("+", (3, 0), None),
                           ("**k", (4,), 2.0), ("log", (5,), None), ("dot", (0, 1, 2, 3, 4), None)))
 root, leaves = run_graph(example)
@@ -507,19 +560,20 @@ root.data, [leaf.grad for leaf in leaves], len(_topo(root))
 
 
 def _cell_one_graph():
-    # book/06_operations.ipynb, cell 96
-    torch_mod = need_torch()
-    t_root, t_leaves = run_graph(example, torch_mod)
-    t_root.backward()
+    # book/06_operations.ipynb, cell 97
     na, nb = example[0]
     n2 = na * nb
     n3 = math.exp(n2)
     n4 = n3 + na
     assert abs(root.data - (math.log(n4**2) + n4 + na * n2 + nb * n3)) < 1e-15 and abs(root.data - 0.1230) < 1e-4
     assert len(_topo(root)) == 9
-    assert math.isclose(root.data, t_root.item(), rel_tol=1e-9, abs_tol=1e-12)
-    assert all(math.isclose(l.grad, 0.0 if t.grad is None else t.grad.item(), rel_tol=1e-9, abs_tol=1e-12)
-               for l, t in zip(leaves, t_leaves))
+    torch = need_torch()
+    if torch is not None:
+        t_root, t_leaves = run_graph(example, torch)
+        t_root.backward()
+        assert math.isclose(root.data, t_root.item(), rel_tol=1e-9, abs_tol=1e-12)
+        assert all(math.isclose(l.grad, 0.0 if t.grad is None else t.grad.item(), rel_tol=1e-9, abs_tol=1e-12)
+                   for l, t in zip(leaves, t_leaves))
 
 
 _checks.run('one_graph', _cell_one_graph)
@@ -531,27 +585,28 @@ def test_one_graph():
 
 
 def _cell_against_torch():
-    # book/06_operations.ipynb, cell 98
-    from hypothesis import given
-    th = need_torch()
-    started, graph_sizes = time.perf_counter(), []
+    # book/06_operations.ipynb, cell 99
+    torch = need_torch()
+    if torch is not None and need_hypothesis() is not None:
+        from hypothesis import given
+        started, graph_sizes = time.perf_counter(), []
 
-    @given(graphs())
-    @check_settings(2000)
-    def same_as_torch(recipe):
-        root, leaves = run_graph(recipe)
-        root.backward()
-        troot, tleaves = run_graph(recipe, th)
-        troot.backward()
-        close = lambda a, b: math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-        assert close(root.data, troot.item()), (root.data, troot.item())
-        for leaf, t in zip(leaves, tleaves):
-            assert close(leaf.grad, 0.0 if t.grad is None else t.grad.item()), (leaf.grad, t.grad)
-        graph_sizes.append(len(_topo(root)))
+        @given(graphs())
+        @check_settings(2000)
+        def same_as_torch(recipe):
+            root, leaves = run_graph(recipe)
+            root.backward()
+            troot, tleaves = run_graph(recipe, torch)
+            troot.backward()
+            close = lambda a, b: math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+            assert close(root.data, troot.item()), (root.data, troot.item())
+            for leaf, t in zip(leaves, tleaves):
+                assert close(leaf.grad, 0.0 if t.grad is None else t.grad.item()), (leaf.grad, t.grad)
+            graph_sizes.append(len(_topo(root)))
 
-    same_as_torch()
-    assert len(graph_sizes) >= 2000 and max(graph_sizes) >= 40
-    assert time.perf_counter() - started < 120
+        same_as_torch()
+        assert len(graph_sizes) >= 2000 and max(graph_sizes) >= 40
+        assert time.perf_counter() - started < 120
 
 
 _checks.run('against_torch', _cell_against_torch)
@@ -560,10 +615,83 @@ _checks.run('against_torch', _cell_against_torch)
 def test_against_torch():
     _checks.report('against_torch')
 
+# book/06_operations.ipynb, cell 101
+neuron_leaves = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6 + math.asinh(1)}
+
+def tanh_neuron(p):
+    "tanh(x1*w1 + x2*w2 + b) from a dict of leaves: Values here, tensors in the check."
+    return (p["x1"] * p["w1"] + p["x2"] * p["w2"] + p["b"]).tanh()
+
+ours = {k: Value(v) for k, v in neuron_leaves.items()}
+o = tanh_neuron(ours)
+o.backward()
+o.data, {k: v.grad for k, v in ours.items()}
+
+
+def _cell_torch_neuron():
+    # book/06_operations.ipynb, cell 103
+    assert abs(o.data - 1 / math.sqrt(2)) < 1e-14
+    expected = {"x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5}
+    assert all(abs(ours[k].grad - g) < 1e-12 for k, g in expected.items())
+    torch = need_torch()
+    if torch is not None:
+        assert torch.__version__.startswith(TORCH_VERSION)
+        theirs = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in neuron_leaves.items()}
+        t_o = tanh_neuron(theirs)
+        t_o.backward()
+        assert abs(t_o.item() - o.data) < 1e-14
+        assert all(abs(theirs[k].grad.item() - ours[k].grad) < 1e-12 for k in neuron_leaves)
+
+
+_checks.run('torch_neuron', _cell_torch_neuron)
+
+
+def test_torch_neuron():
+    _checks.report('torch_neuron')
+
+# book/06_operations.ipynb, cell 105
+ours = {k: Value(v) for k, v in neuron_leaves.items()}
+o = tanh_neuron(ours)
+n = o._prev[0]                      # the pre-activation, an interior node
+o.backward()
+first = {k: v.grad for k, v in ours.items()} | {"n": n.grad}
+o.backward()
+second = {k: v.grad for k, v in ours.items()} | {"n": n.grad}
+first, second
+
+
+def _cell_torch_backward_twice():
+    # book/06_operations.ipynb, cell 107
+    assert all(second[k] == 2 * first[k] for k in neuron_leaves)            # leaves: accumulated
+    assert second["n"] == first["n"] and abs(first["n"] - 0.5) < 1e-12   # interior: recomputed
+    assert abs(second["x1"] + 3.0) < 1e-12 and abs(second["w1"] - 2.0) < 1e-12
+    torch = need_torch()
+    if torch is not None:
+        theirs = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in neuron_leaves.items()}
+        t_o = tanh_neuron(theirs)
+        t_o.backward(retain_graph=True)
+        t_o.backward()
+        assert all(abs(theirs[k].grad.item() - second[k]) < 1e-12 for k in neuron_leaves)
+        t_once = tanh_neuron(theirs)
+        t_once.backward()
+        try:
+            t_once.backward()                                       # without retain_graph=True
+        except RuntimeError as e:
+            assert "second time" in str(e)
+        else:
+            raise AssertionError("PyTorch ran backward twice without retain_graph=True")
+
+
+_checks.run('torch_backward_twice', _cell_torch_backward_twice)
+
+
+def test_torch_backward_twice():
+    _checks.report('torch_backward_twice')
+
 
 
 def _cell_compatibility():
-    # book/06_operations.ipynb, cell 100
+    # book/06_operations.ipynb, cell 109
     a, b = Value(2.0), Value(-3.0)
     c = a * b + 10
     d = (c * a).relu() - 3 / a + a**2 - 1
@@ -584,7 +712,7 @@ def test_compatibility():
 
 
 def _cell_exercises():
-    # book/06_operations.ipynb, cell 102
+    # book/06_operations.ipynb, cell 111
     softplus = lambda x: (1 + x.exp()).log()
     for v in (-2.0, 0.0, 2.0):
         x = Value(v)

@@ -261,47 +261,47 @@ plt.show()
 
 def _cell_versus_torch():
     # book/10_optimizer.ipynb, cell 40
-    torch = need_torch()   # PyTorch, or a skipped test where it is not installed
+    torch = need_torch()   # the module, or None (and one printed line) where PyTorch is not installed
+    if torch is not None:
+        def torch_copy(model):
+            "The weights and biases of a micrograd MLP as float64 tensors, layer by layer."
+            out = []
+            for layer in model.layers:
+                out.append(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64, requires_grad=True))
+                out.append(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True))
+            return out
 
-    def torch_copy(model):
-        "The weights and biases of a micrograd MLP as float64 tensors, layer by layer."
-        out = []
-        for layer in model.layers:
-            out.append(torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64, requires_grad=True))
-            out.append(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64, requires_grad=True))
-        return out
+        def torch_loss(tps):
+            h = torch.tensor(xs, dtype=torch.float64)
+            for i in range(0, len(tps), 2):
+                h = h @ tps[i].T + tps[i + 1]
+                if i + 2 < len(tps):
+                    h = torch.relu(h)
+            return ((h[:, 0] - torch.tensor(ys, dtype=torch.float64)) ** 2).sum()
 
-    def torch_loss(tps):
-        h = torch.tensor(xs, dtype=torch.float64)
-        for i in range(0, len(tps), 2):
-            h = h @ tps[i].T + tps[i + 1]
-            if i + 2 < len(tps):
-                h = torch.relu(h)
-        return ((h[:, 0] - torch.tensor(ys, dtype=torch.float64)) ** 2).sum()
+        def flat(tps):  # in micrograd's order: each neuron's weights, then its bias
+            return [v for W, b in zip(tps[::2], tps[1::2]) for row, bj in zip(W.tolist(), b.tolist()) for v in row + [bj]]
 
-    def flat(tps):  # in micrograd's order: each neuron's weights, then its bias
-        return [v for W, b in zip(tps[::2], tps[1::2]) for row, bj in zip(W.tolist(), b.tolist()) for v in row + [bj]]
-
-    cases = [(lambda ps: SGD(ps, lr=0.01), lambda t: (torch.optim.SGD(t, lr=0.01), None)),
-             (lambda ps: SGD(ps, lr=0.01, momentum=0.9), lambda t: (torch.optim.SGD(t, lr=0.01, momentum=0.9), None)),
-             (lambda ps: SGD(ps, lr=0.01, momentum=0.5, schedule=decay),
-              lambda t: (o := torch.optim.SGD(t, lr=0.01, momentum=0.5), torch.optim.lr_scheduler.LambdaLR(o, decay))),
-             (lambda ps: Adam(ps, lr=0.05), lambda t: (torch.optim.Adam(t, lr=0.05), None))]
-    for ours, theirs in cases:
-        model = fresh_model()
-        opt = ours(model.parameters())
-        tps = torch_copy(model)
-        topt, sched = theirs(tps)
-        for k in range(20):
-            loss = loss_of(model)
-            tloss = torch_loss(tps)
-            assert math.isclose(loss.data, tloss.item(), rel_tol=1e-12)
-            opt.zero_grad(); loss.backward(); opt.step()
-            topt.zero_grad(); tloss.backward(); topt.step()
-            if sched:
-                sched.step()
-            for a, b in zip([p.data for p in opt.params], flat(tps)):
-                assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-14), (type(opt).__name__, k, a, b)
+        cases = [(lambda ps: SGD(ps, lr=0.01), lambda t: (torch.optim.SGD(t, lr=0.01), None)),
+                 (lambda ps: SGD(ps, lr=0.01, momentum=0.9), lambda t: (torch.optim.SGD(t, lr=0.01, momentum=0.9), None)),
+                 (lambda ps: SGD(ps, lr=0.01, momentum=0.5, schedule=decay),
+                  lambda t: (o := torch.optim.SGD(t, lr=0.01, momentum=0.5), torch.optim.lr_scheduler.LambdaLR(o, decay))),
+                 (lambda ps: Adam(ps, lr=0.05), lambda t: (torch.optim.Adam(t, lr=0.05), None))]
+        for ours, theirs in cases:
+            model = fresh_model()
+            opt = ours(model.parameters())
+            tps = torch_copy(model)
+            topt, sched = theirs(tps)
+            for k in range(20):
+                loss = loss_of(model)
+                tloss = torch_loss(tps)
+                assert math.isclose(loss.data, tloss.item(), rel_tol=1e-12)
+                opt.zero_grad(); loss.backward(); opt.step()
+                topt.zero_grad(); tloss.backward(); topt.step()
+                if sched:
+                    sched.step()
+                for a, b in zip([p.data for p in opt.params], flat(tps)):
+                    assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-14), (type(opt).__name__, k, a, b)
 
 
 _checks.run('versus_torch', _cell_versus_torch)

@@ -187,29 +187,29 @@ plt.show()
 
 def _cell_versus_torch():
     # book/10a_training.ipynb, cell 28
-    torch = need_torch()   # PyTorch, or a skipped test where it is not installed
-
-    Xt = torch.tensor(X, dtype=torch.float64)
-    yt = torch.tensor(y, dtype=torch.float64)
-    tparams = []
-    for layer in initial:
-        tparams.append(torch.tensor([row[:-1] for row in layer], dtype=torch.float64, requires_grad=True))
-        tparams.append(torch.tensor([row[-1] for row in layer], dtype=torch.float64, requires_grad=True))
-    topt = torch.optim.SGD(tparams, lr=1.0)
-    sched = torch.optim.lr_scheduler.LambdaLR(topt, lambda k: 1.0 - 0.9 * k / steps)
-    for k in range(steps):
-        h = Xt
-        for i in range(0, len(tparams), 2):
-            h = h @ tparams[i].T + tparams[i + 1]
-            if i + 2 < len(tparams):
-                h = torch.relu(h)
-        tloss = torch.relu(1 - yt * h[:, 0]).mean() + 1e-4 * sum((p * p).sum() for p in tparams)
-        assert math.isclose(tloss.item(), losses[k], rel_tol=1e-9), (k, tloss.item(), losses[k])
-        assert ((h[:, 0] > 0) == (yt > 0)).double().mean().item() == accuracies[k]
-        topt.zero_grad()
-        tloss.backward()
-        topt.step()
-        sched.step()
+    torch = need_torch()   # the module, or None (and one printed line) where PyTorch is not installed
+    if torch is not None:
+        Xt = torch.tensor(X, dtype=torch.float64)
+        yt = torch.tensor(y, dtype=torch.float64)
+        tparams = []
+        for layer in initial:
+            tparams.append(torch.tensor([row[:-1] for row in layer], dtype=torch.float64, requires_grad=True))
+            tparams.append(torch.tensor([row[-1] for row in layer], dtype=torch.float64, requires_grad=True))
+        topt = torch.optim.SGD(tparams, lr=1.0)
+        sched = torch.optim.lr_scheduler.LambdaLR(topt, lambda k: 1.0 - 0.9 * k / steps)
+        for k in range(steps):
+            h = Xt
+            for i in range(0, len(tparams), 2):
+                h = h @ tparams[i].T + tparams[i + 1]
+                if i + 2 < len(tparams):
+                    h = torch.relu(h)
+            tloss = torch.relu(1 - yt * h[:, 0]).mean() + 1e-4 * sum((p * p).sum() for p in tparams)
+            assert math.isclose(tloss.item(), losses[k], rel_tol=1e-9), (k, tloss.item(), losses[k])
+            assert ((h[:, 0] > 0) == (yt > 0)).double().mean().item() == accuracies[k]
+            topt.zero_grad()
+            tloss.backward()
+            topt.step()
+            sched.step()
 
 
 _checks.run('versus_torch', _cell_versus_torch)

@@ -146,18 +146,29 @@ def profile(fn, top=10):
 net_cl = init(Value_cl, sizes)
 prof = profile(lambda: step(Value_cl, net_cl, X, y))
 # book/12_fast.ipynb, cell 16
-gc.disable()
-try:
-    prof_off = profile(lambda: step(Value_cl, net_cl, X, y), top=0)
-finally:
-    gc.enable()
-(prof.total_calls, round(prof.total_tt, 2)), (prof_off.total_calls, round(prof_off.total_tt, 2))
+def quickest_profiles(repeat=3):
+    "Profile `repeat` steps with the collector on and `repeat` with it off, alternately; the quickest of each."
+    on, off = [], []
+    for _ in range(repeat):
+        on.append(profile(lambda: step(Value_cl, net_cl, X, y), top=0))
+        gc.disable()
+        try:
+            off.append(profile(lambda: step(Value_cl, net_cl, X, y), top=0))
+        finally:
+            gc.enable()
+    return min(on, key=lambda s: s.total_tt), min(off, key=lambda s: s.total_tt)
+
+prof_on, prof_off = quickest_profiles()
+(prof_on.total_calls, round(prof_on.total_tt, 2)), (prof_off.total_calls, round(prof_off.total_tt, 2))
 
 
 def _cell_profile_hides_gc():
     # book/12_fast.ipynb, cell 17
-    assert abs(prof.total_calls - prof_off.total_calls) < 0.01 * prof_off.total_calls
-    assert prof.total_tt > 2 * prof_off.total_tt
+    assert abs(prof_on.total_calls - prof_off.total_calls) < 0.01 * prof_off.total_calls
+    young = {(3, 10): 700, (3, 11): 700, (3, 12): 700, (3, 13): 2000}   # gc.get_threshold()[0], by version
+    if sys.version_info[:2] in young:
+        assert gc.get_threshold()[0] == young[sys.version_info[:2]]
+    assert prof_on.total_tt > 2 * prof_off.total_tt
 
 
 _checks.run('profile_hides_gc', _cell_profile_hides_gc)
@@ -253,6 +264,10 @@ def _cell_slots():
     # book/12_fast.ipynb, cell 28
     assert slot_bytes < 100 < 120 < dict_bytes
     assert dict_bytes > 1.3 * slot_bytes
+    dict_range = {(3, 10): (180, 220), (3, 11): (130, 145), (3, 12): (120, 136), (3, 13): (120, 136)}  # by version
+    if sys.version_info[:2] in dict_range:
+        lo, hi = dict_range[sys.version_info[:2]]
+        assert lo < dict_bytes < hi and 85 < slot_bytes < 92, (dict_bytes, slot_bytes)
 
 
 _checks.run('slots', _cell_slots)
@@ -285,6 +300,8 @@ def _cell_graph_bytes():
     assert per_cl > 4 * per_sum
     assert mem["slots + dot"][1] == 20_001 and mem["slots + sum"][1] == 40_001
     assert per_dot < per_sum    # one dot node: its children tuple is the only extra
+    if sys.version_info[:2] == (3, 11):
+        assert 580 < per_cl < 600 and 120 < per_sum < 128
 
 
 _checks.run('graph_bytes', _cell_graph_bytes)
@@ -393,6 +410,8 @@ def _cell_steps():
     (cl, cl_g), (sm, sm_g), (dt, dt_g) = steps["closures"], steps["slots + sum"], steps["slots + dot"]
     assert cl > 3 * sm and sm > 2 * dt
     assert cl_g / cl > 0.5 and dt_g / dt < cl_g / cl
+    # chained sums: about half (more in a process that holds more objects), less on 3.13
+    assert (0.3 if sys.version_info < (3, 13) else 0.1) < sm_g / sm < 0.9, sm_g / sm
 
 
 _checks.run('steps', _cell_steps)
