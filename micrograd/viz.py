@@ -77,8 +77,9 @@ import html, json, math, re
 class Stepper:
     "A backward pass recorded step by step: the grads filled in after each step. Displays as a widget."
 
-    def __init__(self, root: Value, nodes: list, steps: list, grads: list):
+    def __init__(self, root: Value, nodes: list, steps: list, grads: list, caption: str = "", alt: str = ""):
         self.root, self.nodes = root, nodes   # in `_nodes` order: node i is `v{i}` in the drawing
+        self.caption, self.alt = caption, alt # the figure's caption, and what the drawing shows, for screen readers
         self.steps = steps                    # step k (from 1): (node, kids, written)
         self.grads = grads                    # state k (from 0): {node: grad} of the grads filled in so far
         self.graph = draw_dot(root)           # the drawing of the last state
@@ -108,7 +109,7 @@ def _step_tuple(step, i: int, known: set) -> tuple:
     return node, fn, kids
 
 # %% ../book/04_chain_rule.ipynb #cell-038
-def step_through(root: Value, steps: list) -> Stepper:
+def step_through(root: Value, steps: list, caption: str = "", alt: str = "") -> Stepper:
     "Seed `root.grad = 1`, then run `steps`, (node, fn) pairs, one at a time from blank grads; record each state."
     if not isinstance(root, Value):
         raise TypeError(f"step_through: expected a Value, got {type(root).__name__} {root!r}")
@@ -128,7 +129,7 @@ def step_through(root: Value, steps: list) -> Stepper:
         filled.update(written, [node])
         done.append((node, tuple(kids), written))
         grads.append({v: v.grad for v in nodes if v in filled})
-    return Stepper(root, nodes, done, grads)
+    return Stepper(root, nodes, done, grads, caption, alt)
 
 # %% ../book/04_chain_rule.ipynb #cell-044
 def _number(g: float) -> str:
@@ -195,7 +196,10 @@ _STEPPER_CSS = """
  border-radius:4px;padding:.1em .7em;cursor:pointer}
 .mg-stepper button[aria-disabled=true]{opacity:.45;cursor:default}
 .mg-stepper .mg-now{font-weight:bold;margin:.4em 0}
-.mg-stepper svg{max-width:100%;height:auto;display:block}
+.mg-stepper figure{margin:0}
+.mg-stepper .mg-scroll{overflow-x:auto;max-width:100%}
+.mg-stepper svg{max-width:none;height:auto;display:block}
+.mg-stepper figcaption{font-size:.9em;margin-top:.3em}
 .mg-stepper svg polygon[fill=white]{fill:transparent}
 .mg-stepper svg [stroke=black]{stroke:currentColor}
 .mg-stepper svg [fill=black],.mg-stepper svg text{fill:currentColor}
@@ -244,6 +248,11 @@ document.querySelectorAll(".mg-stepper:not([data-ready])").forEach(function (w) 
 """
 
 # %% ../book/04_chain_rule.ipynb #cell-055
+def _labelled(svg: str, alt: str) -> str:
+    "The drawing as an image with a description (role and aria-label on the <svg> element)."
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{html.escape(alt)}" ', 1)
+
+
 def _stepper_html(stepper: Stepper) -> str:
     "The widget: buttons, the step shown, the drawing and the steps as text, with the states as JSON."
     if stepper._svg is None:
@@ -253,6 +262,8 @@ def _stepper_html(stepper: Stepper) -> str:
     buttons = " ".join(f'<button type="button" data-go="{go}">{go}</button>' for go in ("start", "previous", "next", "end"))
     steps = "".join(f"<li>{html.escape(s['text'])}</li>" for s in states[1:])
     n = len(stepper)
+    default_caption = f"The backward pass of {stepper.root.label or 'the graph'}, one step at a time ({n} steps)."
+    default_alt = f"The graph as draw_dot draws it; the steps are listed as text below it."
     return (f'<div class="mg-stepper" tabindex="0" data-step="0" role="group" aria-label="backward pass stepper: '
             f'the buttons, or the left and right arrow keys, move through the {n} steps">'
             f"<style>{_STEPPER_CSS}</style>"
@@ -260,6 +271,7 @@ def _stepper_html(stepper: Stepper) -> str:
             f"<div>{buttons}</div>"
             f'<p class="mg-now" aria-live="polite"><span class="mg-count">step 0 of {n}</span>: '
             f'<span class="mg-text">{html.escape(states[0]["text"])}</span></p>'
-            f"{stepper._svg}"
+            f'<figure class="mg-figure"><div class="mg-scroll">{_labelled(stepper._svg, stepper.alt or default_alt)}</div>'
+            f"<figcaption>{html.escape(stepper.caption or default_caption)}</figcaption></figure>"
             f"<details><summary>The steps as text</summary><ol>{steps}</ol></details>"
             f"<script>{_STEPPER_JS}</script></div>")

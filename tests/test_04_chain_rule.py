@@ -174,10 +174,90 @@ _checks.run('numeric_check', _cell_numeric_check)
 def test_numeric_check():
     _checks.report('numeric_check')
 
-from micrograd.viz import Stepper  # book/04_chain_rule.ipynb, cell 34
-from micrograd.viz import _step_tuple  # book/04_chain_rule.ipynb, cell 36
-from micrograd.viz import step_through  # book/04_chain_rule.ipynb, cell 38
+# book/04_chain_rule.ipynb, cell 32
+p = Value(2.0, label="p")
+q = Value(-3.0, label="q")
+r = p * q; r.label = "r"
+s = r + p; s.label = "s"
+
+s.grad = 1.0
+r.grad = 1.0 * s.grad        # a sum passes its gradient on
+q.grad = p.data * r.grad     # a product: the other factor
+p.grad = q.data * r.grad     # path 1, through r: -3
+p.grad += 1.0 * s.grad       # path 2, straight into s: +1
+s.data, p.grad, q.grad
+# book/04_chain_rule.ipynb, cell 34
+def s_of(p, q):
+    return p * q + p
+
+central_slope(lambda p: s_of(p, -3.0), 2.0), central_slope(lambda q: s_of(2.0, q), -3.0)
+
+
+def _cell_paths_add():
+    # book/04_chain_rule.ipynb, cell 35
+    assert s.data == -4.0 and r.data == -6.0
+    assert p.grad == -2.0 and q.grad == 2.0
+    assert abs(central_slope(lambda p: s_of(p, -3.0), 2.0) - (-2.0)) < 1e-6
+    assert abs(central_slope(lambda q: s_of(2.0, q), -3.0) - 2.0) < 1e-6
+    path_r, path_direct = q.data * 1.0 * 1.0, 1.0 * 1.0  # the rates along each path, multiplied
+    assert (path_r, path_direct) == (-3.0, 1.0) and path_r + path_direct == p.grad
+    assert path_direct != p.grad                     # an `=` instead of `+=` keeps only the last path: 1
+
+
+_checks.run('paths_add', _cell_paths_add)
+
+
+def test_paths_add():
+    _checks.report('paths_add')
+
+# book/04_chain_rule.ipynb, cell 37
+draw_dot(s)
+
+
+def _cell_paths_drawn():
+    # book/04_chain_rule.ipynb, cell 38
+    drawn_s = to_dot(s)
+    assert "{ p | data 2.0000 | grad -2.0000 }" in drawn_s and "{ q | data -3.0000 | grad 2.0000 }" in drawn_s
+    p_id = next(line.split()[0] for line in drawn_s.splitlines() if "{ p |" in line)
+    assert drawn_s.count(f"\t{p_id} -> ") == 2                  # two arrows leave p
+
+
+_checks.run('paths_drawn', _cell_paths_drawn)
+
+
+def test_paths_drawn():
+    _checks.report('paths_drawn')
+
 # book/04_chain_rule.ipynb, cell 40
+step = 0.01
+for leaf in (a, b, c, f):
+    leaf.data += step * leaf.grad
+L_new = (a * b + c) * f
+L_new
+
+
+def _cell_nudge_up():
+    # book/04_chain_rule.ipynb, cell 41
+    assert [round(v.data, 12) for v in (a, b, c, f)] == [2.06, -3.04, 9.98, -1.96]
+    assert L_new.data > -8.0
+    assert abs(L_new.data - (-7.286496)) < 1e-12
+    predicted = -8.0 + step * sum(g * g for g in (6.0, -4.0, -2.0, 4.0))
+    assert abs(predicted - (-7.28)) < 1e-12
+    assert abs(L_new.data - predicted) < 0.01
+
+
+_checks.run('nudge_up', _cell_nudge_up)
+
+
+def test_nudge_up():
+    _checks.report('nudge_up')
+
+# book/04_chain_rule.ipynb, cell 44
+a.data, b.data, c.data, f.data = 2.0, -3.0, 10.0, -2.0   # undo the nudge: the forward pass's values again
+from micrograd.viz import Stepper  # book/04_chain_rule.ipynb, cell 48
+from micrograd.viz import _step_tuple  # book/04_chain_rule.ipynb, cell 50
+from micrograd.viz import step_through  # book/04_chain_rule.ipynb, cell 52
+# book/04_chain_rule.ipynb, cell 54
 def through_L():     # L = d * f: each factor gets the other factor times L's gradient
     d.grad = f.data * L.grad
     f.grad = d.data * L.grad
@@ -190,12 +270,16 @@ def through_e():     # e = a * b
     a.grad = b.data * e.grad
     b.grad = a.data * e.grad
 
-stepper = step_through(L, [(L, through_L), (d, through_d), (e, through_e)])
+stepper = step_through(
+    L, [(L, through_L), (d, through_d), (e, through_e)],
+    caption="L = (a·b + c)·f, the hand computation replayed one node at a time: the seed, then L, d and e.",
+    alt="The graph of L = (a*b + c)*f from left to right: a and b feed a * node making e, e and c a + node "
+        "making d, d and f a * node making L. The boxes show data and, once a step has reached them, grad.")
 [{v.label: g for v, g in state.items()} for state in stepper.grads]
 
 
 def _cell_stepper_states():
-    # book/04_chain_rule.ipynb, cell 42
+    # book/04_chain_rule.ipynb, cell 56
     assert len(stepper) == 4 and repr(stepper) == "Stepper(L, 4 steps)"
     want = [{}, {"L": 1.0}, {"L": 1.0, "d": -2.0, "f": 4.0}, {"L": 1.0, "d": -2.0, "f": 4.0, "e": -2.0, "c": -2.0},
             {"L": 1.0, "d": -2.0, "f": 4.0, "e": -2.0, "c": -2.0, "a": 6.0, "b": -4.0}]
@@ -222,20 +306,20 @@ _checks.run('stepper_states', _cell_stepper_states)
 def test_stepper_states():
     _checks.report('stepper_states')
 
-from micrograd.viz import _number, _step_text  # book/04_chain_rule.ipynb, cell 44
-# book/04_chain_rule.ipynb, cell 45
+from micrograd.viz import _number, _step_text  # book/04_chain_rule.ipynb, cell 58
+# book/04_chain_rule.ipynb, cell 59
 [_step_text(stepper, k) for k in range(len(stepper) + 1)]
-from micrograd.viz import _step_states  # book/04_chain_rule.ipynb, cell 47
-from micrograd.viz import _BLANK, _blank_grad, _stepper_svg  # book/04_chain_rule.ipynb, cell 49
-from micrograd.viz import _STEPPER_CSS  # book/04_chain_rule.ipynb, cell 51
-from micrograd.viz import _STEPPER_JS  # book/04_chain_rule.ipynb, cell 53
-from micrograd.viz import _stepper_html  # book/04_chain_rule.ipynb, cell 55
-# book/04_chain_rule.ipynb, cell 57
+from micrograd.viz import _step_states  # book/04_chain_rule.ipynb, cell 61
+from micrograd.viz import _BLANK, _blank_grad, _stepper_svg  # book/04_chain_rule.ipynb, cell 63
+from micrograd.viz import _STEPPER_CSS  # book/04_chain_rule.ipynb, cell 65
+from micrograd.viz import _STEPPER_JS  # book/04_chain_rule.ipynb, cell 67
+from micrograd.viz import _labelled, _stepper_html  # book/04_chain_rule.ipynb, cell 69
+# book/04_chain_rule.ipynb, cell 71
 stepper
 
 
 def _cell_stepper_html():
-    # book/04_chain_rule.ipynb, cell 59
+    # book/04_chain_rule.ipynb, cell 73
     import json
     page = stepper._repr_html_()
     for go in ("start", "previous", "next", "end"):
@@ -253,6 +337,8 @@ def _cell_stepper_html():
     assert len(states) == 5 and states[0]["grads"] == {} and len(states[4]["grads"]) == 7
     assert states[2]["hi"] == [ids[L], ids[L] + "_op"] and states[2]["new"] == [ids[d], ids[f]]
     assert states[2]["edges"] == [f"{ids[d]}->{ids[L]}_op", f"{ids[f]}->{ids[L]}_op", f"{ids[L]}_op->{ids[L]}"]
+    assert page.count("<figcaption>") == 1 and "the hand computation replayed one node at a time" in page
+    assert '<svg role="img" aria-label="The graph of L = (a*b + c)*f' in page and 'class="mg-scroll"' in page
     assert page == stepper._repr_html_()                        # deterministic
 
 
@@ -265,7 +351,7 @@ def test_stepper_html():
 
 
 def _cell_stepper_drawing():
-    # book/04_chain_rule.ipynb, cell 61
+    # book/04_chain_rule.ipynb, cell 75
     import html, re
     drawn = draw_dot(L).pipe(format="svg", encoding="utf-8")
     shapes = lambda svg: re.findall(r' (?:points|d|cx|cy|x|y)="[^"]*"', svg)
@@ -285,7 +371,7 @@ def _cell_stepper_drawing():
             x, y = out._prev
             gx, gy = (y.data, x.data) if out._op == "*" else (1.0, 1.0)
             return lambda: (setattr(x, "grad", gx * out.grad), setattr(y, "grad", gy * out.grad))
-        return step_through(L, [(L, rule(L)), (d, rule(d)), (e, rule(e))])
+        return step_through(L, [(L, rule(L)), (d, rule(d)), (e, rule(e))], stepper.caption, stepper.alt)
 
     assert replay()._repr_html_() == stepper._repr_html_()
 
@@ -296,88 +382,10 @@ _checks.run('stepper_drawing', _cell_stepper_drawing)
 def test_stepper_drawing():
     _checks.report('stepper_drawing')
 
-# book/04_chain_rule.ipynb, cell 63
-p = Value(2.0, label="p")
-q = Value(-3.0, label="q")
-r = p * q; r.label = "r"
-s = r + p; s.label = "s"
-
-s.grad = 1.0
-r.grad = 1.0 * s.grad        # a sum passes its gradient on
-q.grad = p.data * r.grad     # a product: the other factor
-p.grad = q.data * r.grad     # path 1, through r: -3
-p.grad += 1.0 * s.grad       # path 2, straight into s: +1
-s.data, p.grad, q.grad
-# book/04_chain_rule.ipynb, cell 65
-def s_of(p, q):
-    return p * q + p
-
-central_slope(lambda p: s_of(p, -3.0), 2.0), central_slope(lambda q: s_of(2.0, q), -3.0)
-
-
-def _cell_paths_add():
-    # book/04_chain_rule.ipynb, cell 66
-    assert s.data == -4.0 and r.data == -6.0
-    assert p.grad == -2.0 and q.grad == 2.0
-    assert abs(central_slope(lambda p: s_of(p, -3.0), 2.0) - (-2.0)) < 1e-6
-    assert abs(central_slope(lambda q: s_of(2.0, q), -3.0) - 2.0) < 1e-6
-    path_r, path_direct = q.data * 1.0 * 1.0, 1.0 * 1.0  # the rates along each path, multiplied
-    assert (path_r, path_direct) == (-3.0, 1.0) and path_r + path_direct == p.grad
-    assert path_direct != p.grad                     # an `=` instead of `+=` keeps only the last path: 1
-
-
-_checks.run('paths_add', _cell_paths_add)
-
-
-def test_paths_add():
-    _checks.report('paths_add')
-
-# book/04_chain_rule.ipynb, cell 68
-draw_dot(s)
-
-
-def _cell_paths_drawn():
-    # book/04_chain_rule.ipynb, cell 69
-    drawn_s = to_dot(s)
-    assert "{ p | data 2.0000 | grad -2.0000 }" in drawn_s and "{ q | data -3.0000 | grad 2.0000 }" in drawn_s
-    p_id = next(line.split()[0] for line in drawn_s.splitlines() if "{ p |" in line)
-    assert drawn_s.count(f"\t{p_id} -> ") == 2                  # two arrows leave p
-
-
-_checks.run('paths_drawn', _cell_paths_drawn)
-
-
-def test_paths_drawn():
-    _checks.report('paths_drawn')
-
-# book/04_chain_rule.ipynb, cell 71
-step = 0.01
-for leaf in (a, b, c, f):
-    leaf.data += step * leaf.grad
-L_new = (a * b + c) * f
-L_new
-
-
-def _cell_nudge_up():
-    # book/04_chain_rule.ipynb, cell 72
-    assert [round(v.data, 12) for v in (a, b, c, f)] == [2.06, -3.04, 9.98, -1.96]
-    assert L_new.data > -8.0
-    assert abs(L_new.data - (-7.286496)) < 1e-12
-    predicted = -8.0 + step * sum(g * g for g in (6.0, -4.0, -2.0, 4.0))
-    assert abs(predicted - (-7.28)) < 1e-12
-    assert abs(L_new.data - predicted) < 0.01
-
-
-_checks.run('nudge_up', _cell_nudge_up)
-
-
-def test_nudge_up():
-    _checks.report('nudge_up')
-
 
 
 def _cell_exercises():
-    # book/04_chain_rule.ipynb, cell 74
+    # book/04_chain_rule.ipynb, cell 77
     # 1. against the gradients (6, -4, -2, 4)
     a2, b2, c2, f2 = 2.0 - 0.06, -3.0 + 0.04, 10.0 + 0.02, -2.0 - 0.04
     L_down = (a2 * b2 + c2) * f2
