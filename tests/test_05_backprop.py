@@ -608,6 +608,19 @@ def _cell_exercises():
         path.append(w_.data)
     assert path == [3.0, 5.0]   # at w = 3 the new gradient is 0, but the old -16 is still there
 
+    # 5. exercise 2's graph stepped with the draft table, then with the engine's rules
+    a_, b_ = Value(-2.0, label="a"), Value(3.0, label="b")
+    f_ = (a_ + b_) * (a_ * b_)
+    draft_steps = step_through(f_, [(v, lambda v=v: rules_v1[v._op](v)) for v in reversed(_topo(f_)) if v._prev])
+    sum_, prod_ = f_._prev
+    assert [node for node, _, _ in draft_steps.steps[1:]] == [f_, prod_, sum_]
+    at = lambda k, v: draft_steps.grads[k][v]
+    assert (at(2, sum_), at(2, prod_)) == (prod_.data, sum_.data) == (-6.0, 1.0)
+    assert (at(3, a_), at(3, b_)) == (b_.data * at(3, prod_), a_.data * at(3, prod_)) == (3.0, -2.0)
+    assert (at(4, a_), at(4, b_)) == (at(4, sum_), at(4, sum_)) == (-6.0, -6.0)   # overwritten
+    real = step_backward(f_)
+    assert (real.grads[4][a_], real.grads[4][b_]) == (3.0 + -6.0, -2.0 + -6.0) == (-3.0, -8.0)
+
 
 _checks.run('exercises', _cell_exercises)
 
