@@ -256,7 +256,7 @@ def test_backward():
 draw_dot(o, rankdir="TB")
 from micrograd.viz import _engine_step, step_backward  # book/05_backprop.ipynb, cell 46
 # book/05_backprop.ipynb, cell 48
-neuron_steps = step_backward(o, rankdir="TB")
+neuron_steps = step_backward(o, rankdir="BT")
 neuron_steps
 
 
@@ -304,7 +304,7 @@ def _cell_step_backward_neuron():
         node = neuron_steps.steps[k - 1][0] if k else None
         assert shown["hi"] == ([ids[node], ids[node] + "_op"] if k > 1 else [ids[o]] if k else []), k
     assert len(data["states"]) == 7 and "step 0 of 6" in page and 'aria-label="backward pass stepper' in page
-    assert "<li>x2*w2 (*): grad x2 = 0.5, grad w2 = 0</li>" in page and "rankdir=TB" in neuron_steps.graph.source
+    assert "<li>x2*w2 (*): grad x2 = 0.5, grad w2 = 0</li>" in page and "rankdir=BT" in neuron_steps.graph.source
 
 
 _checks.run('step_backward_neuron', _cell_step_backward_neuron)
