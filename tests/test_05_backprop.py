@@ -12,7 +12,7 @@ import numpy as np
 
 from micrograd.engine import Value
 from micrograd.numeric import central_slope
-from micrograd.viz import draw_dot
+from micrograd.viz import Stepper, draw_dot, step_through
 # book/05_backprop.ipynb, cell 4
 x1 = Value(2.0, label="x1")
 x2 = Value(0.0, label="x2")
@@ -254,7 +254,112 @@ def test_backward():
 
 # book/05_backprop.ipynb, cell 43
 draw_dot(o, rankdir="TB")
-# book/05_backprop.ipynb, cell 45
+from micrograd.viz import _engine_step, step_backward  # book/05_backprop.ipynb, cell 46
+# book/05_backprop.ipynb, cell 48
+neuron_steps = step_backward(o, rankdir="BT")
+neuron_steps
+
+
+def _cell_step_backward_neuron():
+    # book/05_backprop.ipynb, cell 50
+    import json
+    def fresh_neuron():
+        "The running neuron again, with new Values and blank grads."
+        x1, x2, w1, w2 = Value(2.0, label="x1"), Value(0.0, label="x2"), Value(-3.0, label="w1"), Value(1.0, label="w2")
+        b = Value(6 + math.asinh(1), label="b")
+        x1w1 = x1 * w1; x1w1.label = "x1*w1"
+        x2w2 = x2 * w2; x2w2.label = "x2*w2"
+        s = x1w1 + x2w2; s.label = "x1*w1 + x2*w2"
+        n = s + b; n.label = "n"
+        o = n.tanh(); o.label = "o"
+        return o
+
+    labelled = lambda state: {v.label: g for v, g in state.items()}
+    interior = [v for v in reversed(_topo(o)) if v._prev]
+    assert [node for node, kids, written in neuron_steps.steps[1:]] == interior   # the engine's order
+    assert [v.label for v in interior] == ["o", "n", "x1*w1 + x2*w2", "x2*w2", "x1*w1"] and len(neuron_steps) == 6
+    for k, state in enumerate(neuron_steps.grads):       # state k: the seed and the first k - 1 rules, redone here
+        copy = fresh_neuron()
+        filled = {copy} if k else set()
+        copy.grad = 1.0 if k else 0.0
+        for v in [u for u in reversed(_topo(copy)) if u._prev][:max(k - 1, 0)]:
+            RULES[v._op](v)
+            filled.update(v._prev)
+        assert labelled(state) == {v.label: v.grad for v in filled}, k
+    copy = fresh_neuron()
+    copy.backward()
+    assert labelled(neuron_steps.grads[-1]) == {v.label: v.grad for v in _topo(copy)}   # = backward(), fresh copy
+    assert grads() == by_backward                        # the running neuron is left as backward() left it
+    assert close(neuron_steps.grads[2][n], 0.5) and "w2" not in labelled(neuron_steps.grads[4])
+    step5 = labelled(neuron_steps.grads[5])
+    assert step5["w2"] == x2.data * step5["x2*w2"] == 0.0 and close(step5["x2"], 0.5)
+    assert close(by_backward["x1"], -1.5) and close(by_backward["w1"], 1.0)
+
+    page = neuron_steps._repr_html_()
+    data = json.loads(page.split('<script type="application/json" class="mg-data">')[1].split("</script>")[0])
+    ids = {v: f"v{i}" for i, v in enumerate(neuron_steps.nodes)}
+    for k, (shown, state) in enumerate(zip(data["states"], neuron_steps.grads)):   # the page carries every state
+        assert shown["grads"] == {ids[v]: f"grad {g:.4f}" for v, g in state.items()}
+        assert shown["values"] == {ids[v]: g for v, g in state.items()}
+        node = neuron_steps.steps[k - 1][0] if k else None
+        assert shown["hi"] == ([ids[node], ids[node] + "_op"] if k > 1 else [ids[o]] if k else []), k
+    assert len(data["states"]) == 7 and "step 0 of 6" in page and 'aria-label="backward pass stepper' in page
+    assert "<li>x2*w2 (*): grad x2 = 0.5, grad w2 = 0</li>" in page and "rankdir=BT" in neuron_steps.graph.source
+
+
+_checks.run('step_backward_neuron', _cell_step_backward_neuron)
+
+
+def test_step_backward_neuron():
+    _checks.report('step_backward_neuron')
+
+
+
+def _cell_step_backward_dispatch():
+    # book/05_backprop.ipynb, cell 52
+    def small():
+        u, v = Value(2.0, label="u"), Value(-3.0, label="v")
+        uv = u * v; uv.label = "uv"
+        top = uv + u; top.label = "top"
+        return top, u, uv
+
+    top, u, uv = small()
+    ran = []
+    def own():                                   # the product's rule, and a note that this function ran
+        ran.append("uv")
+        RULES["*"](uv)
+    uv._bw, u._bw = own, lambda: ran.append("u")
+    st = step_backward(top)
+    assert [node for node, kids, written in st.steps[1:]] == [w for w in reversed(_topo(top)) if w._prev or w._bw]
+    assert ran == ["uv", "u"] and [node.label for node, _, _ in st.steps] == ["top", "top", "uv", "u"]
+    plain, _, _ = small()
+    plain.backward()
+    assert {w.label: g for w, g in st.grads[-1].items()} == {w.label: w.grad for w in _topo(plain)}
+
+    orphan = Value(6.0, (u,), "triple")
+    u.grad = 5.0
+    try:
+        step_backward(orphan)
+    except LookupError as err:
+        assert "no rule for the op 'triple'" in str(err)
+    else:
+        raise AssertionError("an op without a rule was accepted")
+    assert u.grad == 5.0                         # nothing ran
+    try:
+        step_backward(2.0)
+    except TypeError as err:
+        assert "expected a Value, got float" in str(err)
+    else:
+        raise AssertionError("a float was accepted")
+
+
+_checks.run('step_backward_dispatch', _cell_step_backward_dispatch)
+
+
+def test_step_backward_dispatch():
+    _checks.report('step_backward_dispatch')
+
+# book/05_backprop.ipynb, cell 54
 def _rule_add_v1(out):
     "First draft: sets the gradients instead of adding to them (wrong)."
     a, b = out._prev
@@ -275,12 +380,12 @@ y = a + a; y.label = "y"
 backward_with(y, rules_v1)
 grad_v1 = a.grad
 grad_v1
-# book/05_backprop.ipynb, cell 47
+# book/05_backprop.ipynb, cell 56
 draw_dot(y)
 
 
 def _cell_set_instead_of_add():
-    # book/05_backprop.ipynb, cell 49
+    # book/05_backprop.ipynb, cell 58
     assert grad_v1 == 1.0
     try:
         assert abs(grad_v1 - central_slope(lambda x: x + x, 3.0)) < 1e-6, "dy/da is 2, not 1"
@@ -297,7 +402,23 @@ _checks.run('set_instead_of_add', _cell_set_instead_of_add)
 def test_set_instead_of_add():
     _checks.report('set_instead_of_add')
 
-# book/05_backprop.ipynb, cell 51
+# book/05_backprop.ipynb, cell 60
+def plus_line(out, i, add):
+    "Line `i` of the plus rule at `out`, as a step: the draft's `=`, or `+=` with add=True."
+    x = out._prev[i]
+    def line():
+        x.grad = x.grad + out.grad if add else out.grad
+    return line
+
+def a_plus_a_steps(add):
+    "A fresh y = a + a with a = 3, stepped one line of the plus rule at a time."
+    a = Value(3.0, label="a")
+    y = a + a; y.label = "y"
+    return step_through(y, [(y, plus_line(y, 0, add), [a]), (y, plus_line(y, 1, add), [a])])
+
+overwritten = a_plus_a_steps(add=False)
+overwritten
+# book/05_backprop.ipynb, cell 63
 backward_with(y, RULES)
 grad_table = a.grad
 a.grad = 0.0
@@ -307,7 +428,7 @@ grad_table, grad_backward
 
 
 def _cell_add_accumulates():
-    # book/05_backprop.ipynb, cell 52
+    # book/05_backprop.ipynb, cell 64
     assert grad_table == 2.0 and grad_backward == 2.0
     assert abs(grad_backward - central_slope(lambda x: x + x, 3.0)) < 1e-6
 
@@ -318,7 +439,37 @@ _checks.run('add_accumulates', _cell_add_accumulates)
 def test_add_accumulates():
     _checks.report('add_accumulates')
 
-# book/05_backprop.ipynb, cell 54
+# book/05_backprop.ipynb, cell 66
+added = a_plus_a_steps(add=True)
+added
+
+
+def _cell_step_reuse():
+    # book/05_backprop.ipynb, cell 67
+    import json
+    edge = 1.0 * 1.0                       # y's seed times the plus node's local derivative
+    for stepped, add, final in ((overwritten, False, grad_v1), (added, True, grad_backward)):
+        a_, y_ = stepped.nodes
+        assert [(n_.label, [k.label for k in kids], [w.label for w in written]) for n_, kids, written in stepped.steps] == [
+            ("y", [], ["y"]), ("y", ["a"], ["a"]), ("y", ["a"], ["a"])]
+        want = [{}, {y_: 1.0}, {y_: 1.0, a_: edge}, {y_: 1.0, a_: edge + edge if add else edge}]
+        assert stepped.grads == want and want[-1][a_] == final       # the last state: the draft's 1, the engine's 2
+        html_ = stepped._repr_html_()
+        data_ = json.loads(html_.split('<script type="application/json" class="mg-data">')[1].split("</script>")[0])
+        assert [s["values"] for s in data_["states"]] == [{f"v{stepped.nodes.index(v)}": g for v, g in w.items()} for w in want]
+        assert data_["states"][3]["new"] == ["v0"] and f"<li>y (+): grad a = {final:g}</li>" in html_
+    assert abs(added.grads[-1][added.nodes[0]] - central_slope(lambda x: x + x, 3.0)) < 1e-6
+    assert grad_v1 == 1.0 and grad_backward == 2.0 and a.grad == grad_backward   # the section's own graph is untouched
+    assert step_backward(y).grads[-1][a] == edge + edge                           # the engine's rule: one step, 2
+
+
+_checks.run('step_reuse', _cell_step_reuse)
+
+
+def test_step_reuse():
+    _checks.report('step_reuse')
+
+# book/05_backprop.ipynb, cell 69
 reset()
 o.backward()
 o.backward()
@@ -327,7 +478,7 @@ twice["x1"], twice["w1"], twice["x2"], twice["n"]
 
 
 def _cell_backward_twice():
-    # book/05_backprop.ipynb, cell 55
+    # book/05_backprop.ipynb, cell 70
     for k in leaves:
         assert twice[k] == 2 * by_backward[k]                # leaves: twice the gradient
     assert close(twice["x1"], -3.0) and close(twice["w1"], 2.0) and close(twice["x2"], 1.0)
@@ -344,7 +495,7 @@ def test_backward_twice():
 
 
 def _cell_accumulate_examples():
-    # book/05_backprop.ipynb, cell 57
+    # book/05_backprop.ipynb, cell 72
     w_shared = Value(0.5)
     (w_shared * 3.0).backward()            # example 1: d/dw (3w) = 3
     (w_shared * -1.25).backward()          # example 2: d/dw (-1.25w) = -1.25, added to the 3
@@ -360,14 +511,14 @@ _checks.run('accumulate_examples', _cell_accumulate_examples)
 def test_accumulate_examples():
     _checks.report('accumulate_examples')
 
-from micrograd.engine import zero_grad, Value  # book/05_backprop.ipynb, cell 59
-# book/05_backprop.ipynb, cell 60
+from micrograd.engine import zero_grad, Value  # book/05_backprop.ipynb, cell 74
+# book/05_backprop.ipynb, cell 75
 o.zero_grad()
 after_zero = grads()
 
 
 def _cell_zero_grad():
-    # book/05_backprop.ipynb, cell 61
+    # book/05_backprop.ipynb, cell 76
     assert after_zero == dict.fromkeys(after_zero, 0.0) and len(after_zero) == 10
 
 
@@ -377,7 +528,7 @@ _checks.run('zero_grad', _cell_zero_grad)
 def test_zero_grad():
     _checks.report('zero_grad')
 
-# book/05_backprop.ipynb, cell 63
+# book/05_backprop.ipynb, cell 78
 def one_step(reset_between):
     "Two backward passes, then a gradient step of 0.125; returns (grad used, new w, new loss)."
     w = Value(1.0, label="w")
@@ -395,7 +546,7 @@ one_step(reset_between=True), one_step(reset_between=False)
 
 
 def _cell_forgotten_reset():
-    # book/05_backprop.ipynb, cell 64
+    # book/05_backprop.ipynb, cell 79
     assert one_step(reset_between=True) == (-16.0, 3.0, 0.0)
     assert one_step(reset_between=False) == (-32.0, 5.0, 16.0)
 
@@ -409,7 +560,7 @@ def test_forgotten_reset():
 
 
 def _cell_exercises():
-    # book/05_backprop.ipynb, cell 66
+    # book/05_backprop.ipynb, cell 81
     # 1. the chain-rule chapter's expression
     a_, b_, c_, f_ = Value(2.0), Value(-3.0), Value(10.0), Value(-2.0)
     e_ = a_ * b_; d_ = e_ + c_; L_ = d_ * f_
@@ -456,6 +607,19 @@ def _cell_exercises():
         w_.data -= 0.125 * w_.grad
         path.append(w_.data)
     assert path == [3.0, 5.0]   # at w = 3 the new gradient is 0, but the old -16 is still there
+
+    # 5. exercise 2's graph stepped with the draft table, then with the engine's rules
+    a_, b_ = Value(-2.0, label="a"), Value(3.0, label="b")
+    f_ = (a_ + b_) * (a_ * b_)
+    draft_steps = step_through(f_, [(v, lambda v=v: rules_v1[v._op](v)) for v in reversed(_topo(f_)) if v._prev])
+    sum_, prod_ = f_._prev
+    assert [node for node, _, _ in draft_steps.steps[1:]] == [f_, prod_, sum_]
+    at = lambda k, v: draft_steps.grads[k][v]
+    assert (at(2, sum_), at(2, prod_)) == (prod_.data, sum_.data) == (-6.0, 1.0)
+    assert (at(3, a_), at(3, b_)) == (b_.data * at(3, prod_), a_.data * at(3, prod_)) == (3.0, -2.0)
+    assert (at(4, a_), at(4, b_)) == (at(4, sum_), at(4, sum_)) == (-6.0, -6.0)   # overwritten
+    real = step_backward(f_)
+    assert (real.grads[4][a_], real.grads[4][b_]) == (3.0 + -6.0, -2.0 + -6.0) == (-3.0, -8.0)
 
 
 _checks.run('exercises', _cell_exercises)
