@@ -347,11 +347,11 @@ def _cell_saturation():
     ce, sq = margin_losses["cross-entropy"], margin_losses["squared error of σ(s)"]
     sig = lambda t: 0.5 * (1 + math.tanh(t / 2))
     for m in (-10.0, -5.0, -1.0, 0.0, 2.0):
-        assert abs(slope(ce, m) + sig(-m)) < 1e-15
-        assert abs(slope(sq, m) + 2 * sig(m) * sig(-m) ** 2) < 1e-15
+        assert abs(slope(ce, m) + sig(-m)) < 1e-14
+        assert abs(slope(sq, m) + 2 * sig(m) * sig(-m) ** 2) < 1e-14
     assert abs(slope(ce, -5.0) - (-0.9933)) < 1e-4 and abs(slope(sq, -5.0) - (-0.0132)) < 1e-4
     assert abs(slope(sq, -10.0) - (-0.00009)) < 1e-5 and slope(ce, -10.0) < -0.9999
-    assert abs(slope(sq, -math.log(2)) + 8 / 27) < 1e-15 and abs(8 / 27 - 0.296) < 1e-3
+    assert abs(slope(sq, -math.log(2)) + 8 / 27) < 1e-14 and abs(8 / 27 - 0.296) < 1e-3
     assert min(slope(sq, m) for m in mgrid) > -8 / 27                                 # 8/27 is its largest push
     assert slope(margin_losses["squared error of s"], 2.0) > 0                      # pushes right points back
     assert slope(margin_losses["hinge"], -5.0) == -1.0 and slope(margin_losses["hinge"], 2.0) == 0.0
