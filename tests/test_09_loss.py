@@ -200,6 +200,16 @@ def _cell_l2_decay():
     adamw = [eta * 2 * alpha * p + eta * g / (abs(g) + eps) for p, g in zip(params, data_grads)]
     idle = [i for i, (p, g) in enumerate(zip(params, data_grads)) if g == 0.0 and p != 0.0]
     assert len(idle) == 4
+    where = [(li, ni, k) for li, layer in enumerate(net.layers) for ni, n in enumerate(layer.neurons)
+             for k in range(len(n.w) + 1)]                 # (layer, neuron, input or len(w) for the bias)
+    for i in idle:                  # wherever the weight's neuron is on, its input is 0
+        li, ni, k = where[i]
+        for x in xs:
+            h = [Value(c) for c in x]
+            for layer in net.layers[:li]:
+                h = layer.outputs(h)
+            neuron = net.layers[li].neurons[ni]
+            assert k < len(neuron.w) and (neuron(h).data == 0.0 or h[k].data == 0.0)
     for i in idle:                  # pulled towards 0 by nearly eta under Adam + L2, by under 1e-4 * eta under AdamW
         assert 0.99 * eta < abs(adam_l2[i]) < eta and adam_l2[i] * params[i] > 0
         assert abs(adamw[i]) < 1e-4 * eta and adamw[i] * params[i] > 0
