@@ -158,6 +158,8 @@ def _cell_bottleneck():
     out_b = bottleneck([1.0, -2.0])
     assert isinstance(out_b, Value) and abs(out_b.data - (-0.2690844580786932)) < 1e-15
     assert len(bottleneck.parameters()) == 48 + 17 + 2
+    h_mid = bottleneck.layers[1](bottleneck.layers[0].outputs([1.0, -2.0]))   # layer(x): a bare Value
+    assert isinstance(h_mid, Value) and bottleneck.layers[2](h_mid).data == out_b.data   # our neuron takes it
     if orig is not None:
         assert orig.MLP.__module__ == "micrograd_0_1_0.nn" and sys.modules["micrograd.engine"].Value is Value
         assert "zip(self.w, x)" in inspect.getsource(orig.Neuron.__call__)

@@ -326,7 +326,7 @@ def test_loss_shapes():
     _checks.report('loss_shapes')
 
 # book/09_loss.ipynb, cell 45
-def slope(loss_of, m: float) -> float:
+def margin_slope(loss_of, m: float) -> float:
     "d loss / d margin at margin m, for a point of label +1 scored m, by backward()."
     v = Value(m)
     loss_of(v).backward()
@@ -338,12 +338,12 @@ margin_losses = {
     "squared error of s": lambda v: mse([v], [1.0]),
     "hinge": lambda v: hinge([v], [1]),
 }
-[(name, round(slope(f, -5.0), 4)) for name, f in margin_losses.items()]
+[(name, round(margin_slope(f, -5.0), 4)) for name, f in margin_losses.items()]
 # book/09_loss.ipynb, cell 46
 mgrid = np.linspace(-6, 4, 201)
 fig, ax = plt.subplots(figsize=(5, 3.5))
 for name, f in margin_losses.items():
-    ax.plot(mgrid, [slope(f, m) for m in mgrid], label=name)
+    ax.plot(mgrid, [margin_slope(f, m) for m in mgrid], label=name)
 ax.axhline(0.0, color="gray", lw=0.5)
 ax.set_ylim(-1.2, 0.6)
 ax.set_xlabel("margin y·s")
@@ -357,14 +357,14 @@ def _cell_saturation():
     ce, sq = margin_losses["cross-entropy"], margin_losses["squared error of σ(s)"]
     sig = lambda t: 0.5 * (1 + math.tanh(t / 2))
     for m in (-10.0, -5.0, -1.0, 0.0, 2.0):
-        assert abs(slope(ce, m) + sig(-m)) < 1e-14
-        assert abs(slope(sq, m) + 2 * sig(m) * sig(-m) ** 2) < 1e-14
-    assert abs(slope(ce, -5.0) - (-0.9933)) < 1e-4 and abs(slope(sq, -5.0) - (-0.0132)) < 1e-4
-    assert abs(slope(sq, -10.0) - (-0.00009)) < 1e-5 and slope(ce, -10.0) < -0.9999
-    assert abs(slope(sq, -math.log(2)) + 8 / 27) < 1e-14 and abs(8 / 27 - 0.296) < 1e-3
-    assert min(slope(sq, m) for m in mgrid) > -8 / 27                                 # 8/27 is its largest push
-    assert slope(margin_losses["squared error of s"], 2.0) > 0                      # pushes right points back
-    assert slope(margin_losses["hinge"], -5.0) == -1.0 and slope(margin_losses["hinge"], 2.0) == 0.0
+        assert abs(margin_slope(ce, m) + sig(-m)) < 1e-14
+        assert abs(margin_slope(sq, m) + 2 * sig(m) * sig(-m) ** 2) < 1e-14
+    assert abs(margin_slope(ce, -5.0) - (-0.9933)) < 1e-4 and abs(margin_slope(sq, -5.0) - (-0.0132)) < 1e-4
+    assert abs(margin_slope(sq, -10.0) - (-0.00009)) < 1e-5 and margin_slope(ce, -10.0) < -0.9999
+    assert abs(margin_slope(sq, -math.log(2)) + 8 / 27) < 1e-14 and abs(8 / 27 - 0.296) < 1e-3
+    assert min(margin_slope(sq, m) for m in mgrid) > -8 / 27                                 # 8/27 is its largest push
+    assert margin_slope(margin_losses["squared error of s"], 2.0) > 0                      # pushes right points back
+    assert margin_slope(margin_losses["hinge"], -5.0) == -1.0 and margin_slope(margin_losses["hinge"], 2.0) == 0.0
 
 
 _checks.run('saturation', _cell_saturation)
@@ -557,7 +557,7 @@ def test_exercise_3():
 
 def _cell_exercise_4():
     # book/09_loss.ipynb, cell 69
-    ratio = slope(margin_losses["cross-entropy"], -10.0) / slope(margin_losses["squared error of σ(s)"], -10.0)
+    ratio = margin_slope(margin_losses["cross-entropy"], -10.0) / margin_slope(margin_losses["squared error of σ(s)"], -10.0)
     assert abs(ratio / (1 + math.cosh(10.0)) - 1) < 1e-12 and 11014 < ratio < 11015
 
 
