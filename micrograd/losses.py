@@ -66,7 +66,7 @@ def bce_with_logits(scores, labels) -> Value:
     terms = [_softplus(s * -(2.0 * float(y) - 1.0)) for s, y in zip(scores, labels)]
     return vsum(terms) * (1.0 / len(terms))
 
-# %% ../book/09_loss.ipynb #cell-052
+# %% ../book/09_loss.ipynb #cell-053
 def softmax_cross_entropy(logits, target: int) -> Value:
     "-log softmax(logits)[target], via log-sum-exp with the largest logit subtracted first."
     zs = [_as_value(z, "softmax_cross_entropy") for z in logits]

@@ -390,8 +390,27 @@ _checks.run('likelihood', _cell_likelihood)
 def test_likelihood():
     _checks.report('likelihood')
 
-from micrograd.losses import softmax_cross_entropy  # book/09_loss.ipynb, cell 52
-# book/09_loss.ipynb, cell 54
+
+
+def _cell_rounded_probability():
+    # book/09_loss.ipynb, cell 51
+    assert Value(40.0).sigmoid().data == 1.0 and 1.0 - Value(40.0).sigmoid().data == 0.0
+    assert abs(bce_with_logits([40.0], [0]).data - 40.0) < 1e-12
+    torch = need_torch()
+    if torch is not None:
+        t40, zero = torch.tensor([40.0], dtype=torch.float64), torch.tensor([0.0], dtype=torch.float64)
+        assert torch.nn.functional.binary_cross_entropy(torch.sigmoid(t40), zero).item() == 100.0
+        assert abs(torch.nn.functional.binary_cross_entropy_with_logits(t40, zero).item() - 40.0) < 1e-12
+
+
+_checks.run('rounded_probability', _cell_rounded_probability)
+
+
+def test_rounded_probability():
+    _checks.report('rounded_probability')
+
+from micrograd.losses import softmax_cross_entropy  # book/09_loss.ipynb, cell 53
+# book/09_loss.ipynb, cell 55
 big = [Value(1000.0), Value(0.0), Value(-1000.0)]
 right = softmax_cross_entropy(big, 0)
 wrong = softmax_cross_entropy(big, 1)
@@ -400,7 +419,7 @@ right.data, wrong.data, [z.grad for z in big]
 
 
 def _cell_softmax_ce():
-    # book/09_loss.ipynb, cell 56
+    # book/09_loss.ipynb, cell 57
     assert right.data == 0.0 and wrong.data == 1000.0
     assert [z.grad for z in big] == [1.0, -1.0, 0.0]
     try:
@@ -440,7 +459,7 @@ _checks.run('softmax_ce', _cell_softmax_ce)
 def test_softmax_ce():
     _checks.report('softmax_ce')
 
-# book/09_loss.ipynb, cell 58
+# book/09_loss.ipynb, cell 59
 zgrid = np.linspace(-6, 6, 241)
 fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.plot(zgrid, [softmax_cross_entropy([z, 0.0, 0.0], 0).data for z in zgrid], label="softmax cross-entropy")
@@ -454,7 +473,7 @@ plt.show()
 
 
 def _cell_softmax_shape():
-    # book/09_loss.ipynb, cell 59
+    # book/09_loss.ipynb, cell 60
     assert abs(softmax_cross_entropy([0.0, 0.0, 0.0], 0).data - math.log(3)) < 1e-15
     assert abs(math.log(3) - 1.1) < 0.01
     gap6 = softmax_cross_entropy([-6.0, 0.0, 0.0], 0).data - (math.log(2) + 6.0)
@@ -475,7 +494,7 @@ def test_softmax_shape():
 
 
 def _cell_bad_input():
-    # book/09_loss.ipynb, cell 61
+    # book/09_loss.ipynb, cell 62
     cases = [
         (lambda: mse([1.0, 2.0], [1.0]), ValueError, "mse: 2 predictions but 1 labels"),
         (lambda: mse([], []), ValueError, "mse: got no predictions"),
@@ -508,7 +527,7 @@ def test_bad_input():
 
 
 def _cell_exercise_1():
-    # book/09_loss.ipynb, cell 63
+    # book/09_loss.ipynb, cell 64
     base = [Value(0.3), Value(-1.2), Value(2.0)]
     moved = [Value(z.data + 50.0) for z in base]
     lb, lm = softmax_cross_entropy(base, 1), softmax_cross_entropy(moved, 1)
@@ -526,7 +545,7 @@ def test_exercise_1():
 
 
 def _cell_exercise_2():
-    # book/09_loss.ipynb, cell 65
+    # book/09_loss.ipynb, cell 66
     for s in (-2.0, 0.3, 1.0, 4.0):
         for y in (-1, 1):
             assert mse([s], [y]).data == (1 - y * s) ** 2
@@ -541,7 +560,7 @@ def test_exercise_2():
 
 
 def _cell_exercise_3():
-    # book/09_loss.ipynb, cell 67
+    # book/09_loss.ipynb, cell 68
     edge = Value(1.0)
     hinge([edge], [1]).backward()
     assert edge.grad == 0.0
@@ -556,7 +575,7 @@ def test_exercise_3():
 
 
 def _cell_exercise_4():
-    # book/09_loss.ipynb, cell 69
+    # book/09_loss.ipynb, cell 70
     ratio = margin_slope(margin_losses["cross-entropy"], -10.0) / margin_slope(margin_losses["squared error of σ(s)"], -10.0)
     assert abs(ratio / (1 + math.cosh(10.0)) - 1) < 1e-12 and 11014 < ratio < 11015
 
