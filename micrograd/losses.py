@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['mse', 'hinge', 'l2', 'bce_with_logits', 'softmax_cross_entropy']
 
-# %% ../book/09_loss.ipynb #cell-004
+# %% ../book/09_loss.ipynb #cell-005
 from numbers import Integral
 
 from .engine import Value, _lift, vsum
 
-# %% ../book/09_loss.ipynb #cell-005
+# %% ../book/09_loss.ipynb #cell-006
 def _as_value(v, fn: str) -> Value:
     "A Value as it is, a real number as a constant Value; anything else is a TypeError naming `fn`."
     out = _lift(v)
@@ -32,20 +32,20 @@ def _check_labels(fn: str, labels: list, allowed: tuple) -> None:
         if y not in allowed:
             raise ValueError(f"{fn}: labels must be {' or '.join(map(str, allowed))}, got {y!r} at position {i}")
 
-# %% ../book/09_loss.ipynb #cell-007
+# %% ../book/09_loss.ipynb #cell-008
 def mse(preds, targets) -> Value:
     "Mean squared error: the mean of (pred - target)**2."
     preds, targets = _pairs("mse", preds, targets)
     return vsum((p - t) ** 2 for p, t in zip(preds, targets)) * (1.0 / len(preds))
 
-# %% ../book/09_loss.ipynb #cell-016
+# %% ../book/09_loss.ipynb #cell-017
 def hinge(scores, labels) -> Value:
     "Max-margin loss: the mean of relu(1 - y*s) over the points, for labels y of -1 or +1."
     scores, labels = _pairs("hinge", scores, labels)
     _check_labels("hinge", labels, (-1, 1))
     return vsum((s * -float(y) + 1.0).relu() for s, y in zip(scores, labels)) * (1.0 / len(scores))
 
-# %% ../book/09_loss.ipynb #cell-022
+# %% ../book/09_loss.ipynb #cell-026
 def l2(params, alpha: float = 1.0) -> Value:
     "L2 penalty: alpha times the sum of the squares of the parameters."
     ps = [_as_value(p, "l2") for p in params]
@@ -53,7 +53,7 @@ def l2(params, alpha: float = 1.0) -> Value:
         raise ValueError("l2: got no parameters")
     return alpha * vsum(p * p for p in ps)
 
-# %% ../book/09_loss.ipynb #cell-030
+# %% ../book/09_loss.ipynb #cell-036
 def _softplus(z: Value) -> Value:
     "log(1 + exp(z)) for any z without overflow: relu(z) + log(1 + exp(-|z|))."
     neg_abs = -z if z.data > 0 else z
@@ -66,7 +66,7 @@ def bce_with_logits(scores, labels) -> Value:
     terms = [_softplus(s * -(2.0 * float(y) - 1.0)) for s, y in zip(scores, labels)]
     return vsum(terms) * (1.0 / len(terms))
 
-# %% ../book/09_loss.ipynb #cell-039
+# %% ../book/09_loss.ipynb #cell-053
 def softmax_cross_entropy(logits, target: int) -> Value:
     "-log softmax(logits)[target], via log-sum-exp with the largest logit subtracted first."
     zs = [_as_value(z, "softmax_cross_entropy") for z in logits]

@@ -54,7 +54,7 @@ class Neuron(Module):
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, {'relu' if self.nonlin else 'linear'})"
 
-# %% ../book/08_mlp.ipynb #cell-003
+# %% ../book/08_mlp.ipynb #cell-004
 class Layer(Module):
     "`nout` neurons that all read the same `nin` inputs."
 
@@ -76,7 +76,7 @@ class Layer(Module):
         first = self.neurons[0]
         return f"Layer({len(first.w)} -> {len(self.neurons)}, {'relu' if first.nonlin else 'linear'})"
 
-# %% ../book/08_mlp.ipynb #cell-009
+# %% ../book/08_mlp.ipynb #cell-010
 class MLP(Module):
     "A multi-layer perceptron: ReLU layers, then a linear output layer."
 

@@ -3,15 +3,24 @@
 from _chapters import Checks as _Checks  # tests/_chapters.py: runs the checks in chapter order
 
 _checks = _Checks()
-# book/08_mlp.ipynb, cell 1
+# book/08_mlp.ipynb, cell 2
+import importlib.util
+import inspect
+import math
 import random
+import sys
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import TwoSlopeNorm
 
 from micrograd.engine import Value, _topo
 from micrograd.nn import Module, Neuron, _check_size
 from micrograd.numeric import numeric_grad
 from micrograd.viz import draw_dot
-from micrograd.nn import Layer  # book/08_mlp.ipynb, cell 3
-# book/08_mlp.ipynb, cell 5
+from micrograd.nn import Layer  # book/08_mlp.ipynb, cell 4
+# book/08_mlp.ipynb, cell 6
 random.seed(1)
 layer = Layer(2, 3)
 layer_out = layer([1.0, -2.0])
@@ -19,7 +28,7 @@ layer, len(layer.parameters()), [round(v.data, 4) for v in layer_out]
 
 
 def _cell_layer():
-    # book/08_mlp.ipynb, cell 7
+    # book/08_mlp.ipynb, cell 8
     assert repr(layer) == "Layer(2 -> 3, relu)"
     assert len(layer.parameters()) == 9
     assert isinstance(layer_out, list) and len(layer_out) == 3
@@ -35,8 +44,8 @@ _checks.run('layer', _cell_layer)
 def test_layer():
     _checks.report('layer')
 
-from micrograd.nn import MLP  # book/08_mlp.ipynb, cell 9
-# book/08_mlp.ipynb, cell 11
+from micrograd.nn import MLP  # book/08_mlp.ipynb, cell 10
+# book/08_mlp.ipynb, cell 12
 random.seed(42)
 model = MLP(2, [16, 16, 1])
 score = model([1.0, -2.0])
@@ -44,7 +53,7 @@ len(model.parameters()), score
 
 
 def _cell_mlp_size():
-    # book/08_mlp.ipynb, cell 13
+    # book/08_mlp.ipynb, cell 14
     assert len(model.parameters()) == 2 * 16 + 16 + 16 * 16 + 16 + 16 * 1 + 1 == 48 + 272 + 17 == 337
     assert [len(layer.parameters()) for layer in model.layers] == [48, 272, 17]
     assert isinstance(score, Value)
@@ -62,7 +71,7 @@ def test_mlp_size():
 
 
 def _cell_init():
-    # book/08_mlp.ipynb, cell 15
+    # book/08_mlp.ipynb, cell 16
     rng = random.Random(42)
     weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
     biases = [n.b for layer in model.layers for n in layer.neurons]
@@ -80,12 +89,12 @@ _checks.run('init', _cell_init)
 def test_init():
     _checks.report('init')
 
-# book/08_mlp.ipynb, cell 17
+# book/08_mlp.ipynb, cell 18
 model, [layer for layer in model.layers]
 
 
 def _cell_repr():
-    # book/08_mlp.ipynb, cell 18
+    # book/08_mlp.ipynb, cell 19
     assert repr(MLP(2, [2, 1])) == "MLP(2 -> 2 -> 1)"
     assert repr(model) == "MLP(2 -> 16 -> 16 -> 1)"
     assert [repr(layer) for layer in model.layers] == ["Layer(2 -> 16, relu)", "Layer(16 -> 16, relu)", "Layer(16 -> 1, linear)"]
@@ -98,36 +107,67 @@ _checks.run('repr', _cell_repr)
 def test_repr():
     _checks.report('repr')
 
-# book/08_mlp.ipynb, cell 20
-def original_neuron(n, x):
-    "The original micrograd's neuron: b + w0*x0 + w1*x1 + ..., zipping weights with inputs."
-    act = sum((wi * xi for wi, xi in zip(n.w, x)), n.b)
-    return act.relu() if n.nonlin else act
+# book/08_mlp.ipynb, cell 21
+def load_file(name: str, path: Path):
+    "The Python file at `path`, run as a module called `name`."
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-def original_forward(net, x):
-    "The original micrograd's MLP: each layer gets what the previous layer's call returned."
-    for layer in net.layers:
-        out = [original_neuron(n, x) for n in layer.neurons]
-        x = out[0] if len(out) == 1 else out
-    return x
-# book/08_mlp.ipynb, cell 22
+def original_nn():
+    "micrograd 0.1.0's nn module, from .build/micrograd-0.1.0 here or in a folder above; None if it is absent."
+    found = [d / ".build" / "micrograd-0.1.0" / "micrograd" for d in (Path.cwd(), *Path.cwd().parents)]
+    folder = next((f for f in found if (f / "nn.py").exists()), None)
+    if folder is None:
+        return None
+    ours = sys.modules.get("micrograd.engine")
+    sys.modules["micrograd.engine"] = load_file("micrograd_0_1_0.engine", folder / "engine.py")
+    try:
+        return load_file("micrograd_0_1_0.nn", folder / "nn.py")
+    finally:
+        if ours is None:
+            del sys.modules["micrograd.engine"]
+        else:
+            sys.modules["micrograd.engine"] = ours
+
+orig = original_nn()
+if orig is None:
+    print("micrograd 0.1.0 is not in .build/micrograd-0.1.0 (`make original` installs it): its source is not shown")
+else:
+    print(inspect.getsource(orig.Neuron.__call__))
+    print(inspect.getsource(orig.MLP.__call__))
+# book/08_mlp.ipynb, cell 23
 random.seed(2)
 bottleneck = MLP(2, [16, 1, 1])
-try:
-    original_forward(bottleneck, [1.0, -2.0])
-    failure = None
-except TypeError as e:
-    failure = str(e)
-failure, bottleneck([1.0, -2.0])
+failure = None
+if orig is not None:
+    random.seed(42)
+    orig_score = orig.MLP(2, [16, 16, 1])([1.0, -2.0]).data
+    random.seed(2)
+    try:
+        orig.MLP(2, [16, 1, 1])([1.0, -2.0])
+    except TypeError as e:
+        failure = str(e)
+    print("original:", orig_score, failure)
+bottleneck([1.0, -2.0])
 
 
 def _cell_bottleneck():
-    # book/08_mlp.ipynb, cell 23
-    assert original_forward(model, [1.0, -2.0]).data == model([1.0, -2.0]).data == score.data
-    assert failure == "'Value' object is not iterable"
+    # book/08_mlp.ipynb, cell 24
     out_b = bottleneck([1.0, -2.0])
     assert isinstance(out_b, Value) and abs(out_b.data - (-0.2690844580786932)) < 1e-15
     assert len(bottleneck.parameters()) == 48 + 17 + 2
+    h_mid = bottleneck.layers[1](bottleneck.layers[0].outputs([1.0, -2.0]))   # layer(x): a bare Value
+    assert isinstance(h_mid, Value) and bottleneck.layers[2](h_mid).data == out_b.data   # our neuron takes it
+    if orig is not None:
+        assert orig.MLP.__module__ == "micrograd_0_1_0.nn" and sys.modules["micrograd.engine"].Value is Value
+        assert "zip(self.w, x)" in inspect.getsource(orig.Neuron.__call__)
+        assert "x = layer(x)" in inspect.getsource(orig.MLP.__call__)
+        assert orig_score == score.data                                   # the same network, to the last bit
+        assert failure == "'Value' object is not iterable"
+        random.seed(2)
+        assert [p.data for p in orig.MLP(2, [16, 1, 1]).parameters()] == [p.data for p in bottleneck.parameters()]
 
 
 _checks.run('bottleneck', _cell_bottleneck)
@@ -136,7 +176,7 @@ _checks.run('bottleneck', _cell_bottleneck)
 def test_bottleneck():
     _checks.report('bottleneck')
 
-# book/08_mlp.ipynb, cell 25
+# book/08_mlp.ipynb, cell 26
 random.seed(7)
 tiny = MLP(2, [2, 1])
 xt = [Value(1.0, label="x0"), Value(-1.0, label="x1")]
@@ -150,7 +190,7 @@ yt.data, len(_topo(yt))
 
 
 def _cell_tiny():
-    # book/08_mlp.ipynb, cell 27
+    # book/08_mlp.ipynb, cell 28
     assert len(tiny.parameters()) == 9 and len(_topo(yt)) == 16
     assert sum(1 for v in _topo(yt) if v._op == "dot") == 3 and sum(1 for v in _topo(yt) if v._op == "ReLU") == 2
     assert [round(h.data, 4) for h in tiny.layers[0].outputs(xt)] == [0.346, 1.157]
@@ -163,9 +203,9 @@ _checks.run('tiny', _cell_tiny)
 def test_tiny():
     _checks.report('tiny')
 
-# book/08_mlp.ipynb, cell 28
+# book/08_mlp.ipynb, cell 29
 draw_dot(yt)
-# book/08_mlp.ipynb, cell 30
+# book/08_mlp.ipynb, cell 31
 model.zero_grad()
 xin = [1.0, -2.0]
 y = model(xin)
@@ -173,13 +213,30 @@ y.backward()
 grads = [p.grad for p in model.parameters()]
 worst = max(abs(g - numeric_grad(lambda: model(xin), p)) for p, g in zip(model.parameters(), grads))
 sum(g != 0.0 for g in grads), worst
+# book/08_mlp.ipynb, cell 33
+h1 = model.layers[0].outputs(xin)
+h2 = model.layers[1].outputs(h1)
+active = [[h.data > 0 for h in h1], [h.data > 0 for h in h2], [True]]   # the linear output neuron is never off
+inputs = [xin, [h.data for h in h1], [h.data for h in h2]]
+off_zero, input_zero = [], []           # per parameter, in the order of model.parameters()
+for layer, ons, xs_ in zip(model.layers, active, inputs):
+    for n, on in zip(layer.neurons, ons):
+        off_zero += [not on] * (len(xs_) + 1)
+        input_zero += [on and xi == 0.0 for xi in xs_] + [False]
+[sum(ons) for ons in active], sum(off_zero), sum(input_zero)
 
 
 def _cell_mlp_backward():
-    # book/08_mlp.ipynb, cell 32
+    # book/08_mlp.ipynb, cell 34
     assert len(grads) == 337
     assert worst < 1e-7
-    assert 0 < sum(g != 0.0 for g in grads) < 337
+    assert sum(g != 0.0 for g in grads) == 138 and sum(g == 0.0 for g in grads) == 199
+    assert [sum(ons) for ons in active] == [11, 8, 1]
+    assert sum(off_zero) == 5 * 3 + 8 * 17 == 151 and sum(input_zero) == 8 * 5 + 8 == 48
+    # the rule "off, or input 0" predicts exactly which gradients are 0: neither reason alone does
+    assert [g == 0.0 for g in grads] == [a or b for a, b in zip(off_zero, input_zero)]
+    assert sum(g == 0.0 for g in grads) != sum(off_zero)
+    assert 11 * 3 + 8 * 12 + 9 == 138
     model.zero_grad()
     assert all(p.grad == 0.0 for p in model.parameters())
 
@@ -190,10 +247,92 @@ _checks.run('mlp_backward', _cell_mlp_backward)
 def test_mlp_backward():
     _checks.report('mlp_backward')
 
+# book/08_mlp.ipynb, cell 36
+half = math.sqrt(3) / 2
+directions = [(0.0, 1.0), (-half, -0.5), (half, -0.5)]      # unit vectors at 90, 210 and 330 degrees
+hexnet = MLP(2, [3, 1])
+hidden, output = hexnet.layers
+for n, d in zip(hidden.neurons, directions):
+    n.w[0].data, n.w[1].data = d
+    n.b.data = -0.5
+for v in output.neurons[0].w:
+    v.data = -1.0
+output.neurons[0].b.data = 0.5
+[round(h.data, 4) for h in hidden.outputs([0.0, 2.0])], hexnet([0.0, 2.0]).data, hexnet([0.0, 0.0]).data
+# book/08_mlp.ipynb, cell 38
+grid = np.linspace(-2, 2, 81)
+feats = np.array([[[h.data for h in hidden.outputs([x0, x1])] for x0 in grid] for x1 in grid])
+fig, axes = plt.subplots(1, 3, figsize=(7.5, 2.7), sharey=True)
+for j, ax in enumerate(axes):
+    ax.imshow(feats[:, :, j], origin="lower", extent=(-2, 2, -2, 2), cmap="Greens", vmin=0, vmax=2.5)
+    ax.contour(grid, grid, grid[None, :] * directions[j][0] + grid[:, None] * directions[j][1],
+               levels=[0.5], colors="k", linestyles="--", linewidths=1)
+    ax.set_title(f"unit {j + 1}")
+    ax.set_xlabel("x0")
+axes[0].set_ylabel("x1")
+plt.show()
+# book/08_mlp.ipynb, cell 40
+scores_grid = np.array([[hexnet([x0, x1]).data for x0 in grid] for x1 in grid])
+fig, ax = plt.subplots(figsize=(4.2, 3.6))
+shade = ax.contourf(grid, grid, scores_grid, levels=np.linspace(-2.5, 0.5, 13), cmap="RdBu_r",
+                    norm=TwoSlopeNorm(vmin=-2.5, vcenter=0.0, vmax=0.5), extend="min")
+ax.contour(grid, grid, scores_grid, levels=[0.0], colors="k", linewidths=1.5)
+for d in directions:
+    ax.contour(grid, grid, grid[None, :] * d[0] + grid[:, None] * d[1], levels=[0.5], colors="gray",
+               linestyles="--", linewidths=1)
+fig.colorbar(shade, ax=ax, label="score s(x)")
+ax.set_xlabel("x0")
+ax.set_ylabel("x1")
+ax.set_aspect("equal")
+plt.show()
+# book/08_mlp.ipynb, cell 42
+def boundary_point(angle: float) -> list:
+    "Where the score of hexnet crosses 0 on the ray from the origin at `angle`, found by bisection."
+    u = (math.cos(angle), math.sin(angle))
+    lo, hi = 0.0, 3.0                     # the score is 0.5 at the origin and negative at radius 3
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if hexnet([mid * u[0], mid * u[1]]).data > 0 else (lo, mid)
+    return [lo * u[0], lo * u[1]]
+
+sides = {}                                # the set of active units -> the gradients and distances seen on it
+for k in range(360):
+    p = boundary_point(math.radians(k + 0.5))
+    on = tuple(j for j, h in enumerate(hidden.outputs(p)) if h.data > 0)
+    xv = [Value(c) for c in p]
+    hexnet(xv).backward()
+    normal = [sum(directions[j][i] for j in on) for i in range(2)]
+    sides.setdefault(on, []).append(((xv[0].grad, xv[1].grad), normal[0] * p[0] + normal[1] * p[1]))
+sorted(sides), {on: round(v[0][1], 6) for on, v in sides.items()}
+
+
+def _cell_features():
+    # book/08_mlp.ipynb, cell 43
+    assert [h.data for h in hidden.outputs([0.0, 2.0])] == [1.5, 0.0, 0.0] and hexnet([0.0, 2.0]).data == -1.0
+    assert hexnet([0.0, 0.0]).data == 0.5 and hexnet([0.0, 1.0]).data == 0.0      # (0, 1): on the boundary
+    for j, d in enumerate(directions):        # a feature: 0 up to its unit's line, then a ramp of slope 1
+        assert all(hidden.outputs([t * d[0], t * d[1]])[j].data == 0.0 for t in (-1.0, 0.0, 0.25, 0.5))
+        assert all(abs(hidden.outputs([t * d[0], t * d[1]])[j].data - (t - 0.5)) < 1e-15 for t in (0.75, 1.0, 2.0))
+    assert sorted(sides) == [(0,), (0, 1), (0, 2), (1,), (1, 2), (2,)]      # six sides: one or two units on
+    for on, seen in sides.items():
+        n_on = [sum(directions[j][i] for j in on) for i in range(2)]
+        assert all(abs(g[0] + n_on[0]) < 1e-15 and abs(g[1] + n_on[1]) < 1e-15 for g, _ in seen)  # one slope a side
+        assert all(abs(dist - (1.0 if len(on) == 1 else 1.5)) < 1e-9 for _, dist in seen)
+        assert len(seen) > 20
+    # the untrained network: every bias is 0, so every unit's line passes through the origin and s(2x) = 2 s(x)
+    assert model([2.0, -4.0]).data == 2 * score.data
+
+
+_checks.run('features', _cell_features)
+
+
+def test_features():
+    _checks.report('features')
+
 
 
 def _cell_bad_input():
-    # book/08_mlp.ipynb, cell 34
+    # book/08_mlp.ipynb, cell 46
     for args, msg in [((2, []), "non-empty list"), ((2, 16), "non-empty list"), ((0, [1]), "nin must be"),
                       ((2, [3, 0]), "nout must be a positive int, got 0"), ((2, [2.5]), "nout must be")]:
         try:
@@ -218,16 +357,26 @@ def test_bad_input():
 
 
 
-def _cell_exercises():
-    # book/08_mlp.ipynb, cell 36
-    # 1. sum over layers of (inputs + 1) * outputs
+def _cell_exercise_1():
+    # book/08_mlp.ipynb, cell 48
     def n_params(nin, nouts):
+        "The parameter count of MLP(nin, nouts): (inputs + 1) * outputs, summed over the layers."
         sizes = [nin] + list(nouts)
         return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     assert n_params(2, [16, 16, 1]) == 337
     assert n_params(3, [4, 4, 1]) == len(MLP(3, [4, 4, 1]).parameters()) == 16 + 20 + 5 == 41
 
-    # 2. a ReLU at the end clips every output at 0
+
+_checks.run('exercise_1', _cell_exercise_1)
+
+
+def test_exercise_1():
+    _checks.report('exercise_1')
+
+
+
+def _cell_exercise_2():
+    # book/08_mlp.ipynb, cell 50
     random.seed(1)
     relu_net = MLP(2, [8, 1])
     relu_net.layers[-1].neurons[0].nonlin = True
@@ -237,7 +386,17 @@ def _cell_exercises():
     relu_net.layers[-1].neurons[0].nonlin = False
     assert min(relu_net(p).data for p in points) < 0.0
 
-    # 3. the same draws in the same order: the same weights
+
+_checks.run('exercise_2', _cell_exercise_2)
+
+
+def test_exercise_2():
+    _checks.report('exercise_2')
+
+
+
+def _cell_exercise_3():
+    # book/08_mlp.ipynb, cell 52
     random.seed(0)
     l3 = Layer(2, 3)
     random.seed(0)
@@ -245,9 +404,27 @@ def _cell_exercises():
     assert [p.data for p in l3.parameters()] == [p.data for p in m3.layers[0].parameters()]
 
 
-_checks.run('exercises', _cell_exercises)
+_checks.run('exercise_3', _cell_exercise_3)
 
 
-def test_exercises():
-    _checks.report('exercises')
+def test_exercise_3():
+    _checks.report('exercise_3')
+
+
+
+def _cell_exercise_4():
+    # book/08_mlp.ipynb, cell 54
+    x4 = [Value(1.0), Value(-2.0)]
+    s4 = hexnet(x4)
+    s4.backward()
+    assert [h.data > 0 for h in hidden.outputs([1.0, -2.0])] == [False, False, True]
+    assert abs(s4.data - (1.0 - half - 1.0)) < 1e-15 and abs(s4.data - (-0.866)) < 1e-3
+    assert abs(x4[0].grad + half) < 1e-15 and abs(x4[1].grad - 0.5) < 1e-15
+
+
+_checks.run('exercise_4', _cell_exercise_4)
+
+
+def test_exercise_4():
+    _checks.report('exercise_4')
 

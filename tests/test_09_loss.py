@@ -3,7 +3,7 @@
 from _chapters import Checks as _Checks  # tests/_chapters.py: runs the checks in chapter order
 
 _checks = _Checks()
-# book/09_loss.ipynb, cell 2
+# book/09_loss.ipynb, cell 3
 import math
 import random
 
@@ -14,9 +14,9 @@ from micrograd.engine import Value
 from micrograd.nn import MLP
 from micrograd.numeric import numeric_grad
 from micrograd.testing import need_torch
-from micrograd.losses import _as_value, _pairs, _check_labels  # book/09_loss.ipynb, cell 5
-from micrograd.losses import mse  # book/09_loss.ipynb, cell 7
-# book/09_loss.ipynb, cell 9
+from micrograd.losses import _as_value, _pairs, _check_labels  # book/09_loss.ipynb, cell 6
+from micrograd.losses import mse  # book/09_loss.ipynb, cell 8
+# book/09_loss.ipynb, cell 10
 xs = [[0.0, 1.0], [1.0, 0.5], [-1.0, -0.5], [0.5, -1.0]]
 ys = [1.0, 0.5, -0.5, -1.0]
 random.seed(0)
@@ -30,7 +30,7 @@ loss.data, [round(p.data, 4) for p in preds]
 
 
 def _cell_mse_tiny():
-    # book/09_loss.ipynb, cell 11
+    # book/09_loss.ipynb, cell 12
     assert abs(loss.data - 0.645683136813683) < 1e-12
     assert [round(p.data, 4) for p in preds] == [-0.0557, -0.1414, -0.1873, -0.0207]
     for p, t, g in zip(preds, ys, pred_grads):
@@ -46,7 +46,7 @@ _checks.run('mse_tiny', _cell_mse_tiny)
 def test_mse_tiny():
     _checks.report('mse_tiny')
 
-# book/09_loss.ipynb, cell 13
+# book/09_loss.ipynb, cell 14
 def torch_mlp(model):
     "The weights and biases of `model` as PyTorch tensors (float64, requiring gradients), layer by layer."
     import torch
@@ -70,7 +70,7 @@ def torch_grads(weights) -> list:
 
 
 def _cell_mse_torch():
-    # book/09_loss.ipynb, cell 14
+    # book/09_loss.ipynb, cell 15
     torch = need_torch()
     if torch is not None:
         tw = torch_mlp(net)
@@ -88,8 +88,8 @@ _checks.run('mse_torch', _cell_mse_torch)
 def test_mse_torch():
     _checks.report('mse_torch')
 
-from micrograd.losses import hinge  # book/09_loss.ipynb, cell 16
-# book/09_loss.ipynb, cell 18
+from micrograd.losses import hinge  # book/09_loss.ipynb, cell 17
+# book/09_loss.ipynb, cell 19
 hs = [Value(0.5), Value(0.25), Value(2.0), Value(-3.0)]
 hy = [-1, 1, 1, -1]
 hl = hinge(hs, hy)
@@ -98,7 +98,7 @@ hl.data, [s.grad for s in hs]
 
 
 def _cell_hinge():
-    # book/09_loss.ipynb, cell 20
+    # book/09_loss.ipynb, cell 21
     assert hl.data == 0.5625
     assert [s.grad for s in hs] == [0.25, -0.25, 0.0, 0.0]
     for s in hs:
@@ -117,9 +117,37 @@ _checks.run('hinge', _cell_hinge)
 def test_hinge():
     _checks.report('hinge')
 
-from micrograd.losses import l2  # book/09_loss.ipynb, cell 22
-# book/09_loss.ipynb, cell 24
-labels = [1, 1, -1, -1]
+# book/09_loss.ipynb, cell 23
+out_neuron = net.layers[-1].neurons[0]
+for p in out_neuron.parameters():
+    p.data *= 2.0
+doubled = [net(x).data for x in xs]
+for p in out_neuron.parameters():
+    p.data /= 2.0
+labels = [1, 1, -1, -1]                 # the signs of the targets, as classes
+margins = [y * p.data for p, y in zip(preds, labels)]
+terms = [round(max(0.0, 1 - m), 4) for m in margins]
+terms2 = [round(max(0.0, 1 - 2 * m), 4) for m in margins]
+[round(m, 4) for m in margins], terms, terms2
+
+
+def _cell_scaling():
+    # book/09_loss.ipynb, cell 25
+    assert doubled == [2 * p.data for p in preds]          # doubling by 2 is exact in floating point
+    assert [round(m, 4) for m in margins] == [-0.0557, -0.1414, 0.1873, 0.0207]
+    assert terms == [1.0557, 1.1414, 0.8127, 0.9793] and terms2 == [1.1113, 1.2829, 0.6254, 0.9587]
+    assert all((t2 < t) == (m > 0) for t, t2, m in zip(terms, terms2, margins))   # lower only where right
+    assert [p.data for p in out_neuron.parameters()] == [q.data for q in net.layers[-1].parameters()]
+
+
+_checks.run('scaling', _cell_scaling)
+
+
+def test_scaling():
+    _checks.report('scaling')
+
+from micrograd.losses import l2  # book/09_loss.ipynb, cell 26
+# book/09_loss.ipynb, cell 28
 net.zero_grad()
 scores = [net(x) for x in xs]
 data_loss = hinge(scores, labels)
@@ -131,7 +159,7 @@ data_loss.data, reg_loss.data
 
 
 def _cell_hinge_l2():
-    # book/09_loss.ipynb, cell 26
+    # book/09_loss.ipynb, cell 30
     assert abs(data_loss.data - sum(max(0.0, 1 - y * p.data) for p, y in zip(preds, labels)) / 4) < 1e-15
     assert round(data_loss.data, 4) == 0.9973 and round(reg_loss.data, 5) == 0.00074
     assert abs(reg_loss.data - 1e-4 * sum(p.data ** 2 for p in net.parameters())) < 1e-18
@@ -154,7 +182,67 @@ _checks.run('hinge_l2', _cell_hinge_l2)
 def test_hinge_l2():
     _checks.report('hinge_l2')
 
-# book/09_loss.ipynb, cell 28
+
+
+def _cell_l2_decay():
+    # book/09_loss.ipynb, cell 32
+    eta, alpha, eps = 0.01, 1e-4, 1e-8
+    net.zero_grad()
+    hinge([net(x) for x in xs], labels).backward()
+    data_grads = [p.grad for p in net.parameters()]
+    params = [p.data for p in net.parameters()]
+    # the total gradient is the data gradient plus 2*alpha*p: a plain SGD step shrinks p by (1 - 2*eta*alpha)
+    for p, g, gt in zip(params, data_grads, total_grads):
+        assert abs(gt - (g + 2 * alpha * p)) < 1e-15
+        assert abs((p - eta * gt) - ((1 - 2 * eta * alpha) * p - eta * g)) < 1e-15
+    # Adam's first step, eta * g / (|g| + eps), with the L2 term in g, and AdamW's decoupled decay
+    adam_l2 = [eta * gt / (abs(gt) + eps) for gt in total_grads]
+    adamw = [eta * 2 * alpha * p + eta * g / (abs(g) + eps) for p, g in zip(params, data_grads)]
+    idle = [i for i, (p, g) in enumerate(zip(params, data_grads)) if g == 0.0 and p != 0.0]
+    assert len(idle) == 4
+    where = [(li, ni, k) for li, layer in enumerate(net.layers) for ni, n in enumerate(layer.neurons)
+             for k in range(len(n.w) + 1)]                 # (layer, neuron, input or len(w) for the bias)
+    for i in idle:                  # wherever the weight's neuron is on, its input is 0
+        li, ni, k = where[i]
+        for x in xs:
+            h = [Value(c) for c in x]
+            for layer in net.layers[:li]:
+                h = layer.outputs(h)
+            neuron = net.layers[li].neurons[ni]
+            assert k < len(neuron.w) and (neuron(h).data == 0.0 or h[k].data == 0.0)
+    for i in idle:                  # pulled towards 0 by nearly eta under Adam + L2, by under 1e-4 * eta under AdamW
+        assert 0.99 * eta < abs(adam_l2[i]) < eta and adam_l2[i] * params[i] > 0
+        assert abs(adamw[i]) < 1e-4 * eta and adamw[i] * params[i] > 0
+    # the biases are penalised too: 9 of the 37, each with the L2 gradient 2*alpha*b
+    biases = [n.b for layer in net.layers for n in layer.neurons]
+    assert len(biases) == 9 and all(any(b is p for p in net.parameters()) for b in biases)
+    probe = Value(0.5)
+    l2([probe], alpha).backward()
+    assert abs(probe.grad - 2 * alpha * 0.5) < 1e-18
+    torch = need_torch()
+    if torch is not None:
+        def one_step(opt_class, **kw):
+            t = torch.tensor(params, dtype=torch.float64, requires_grad=True)
+            opt = opt_class([t], lr=eta, **kw)
+            t.grad = torch.tensor(data_grads, dtype=torch.float64)      # the data loss's gradient only
+            opt.step()
+            return t.detach().tolist()
+        sgd = one_step(torch.optim.SGD, weight_decay=2 * alpha)
+        assert max(abs(a - (p - eta * gt)) for a, p, gt in zip(sgd, params, total_grads)) < 1e-15
+        adam = one_step(torch.optim.Adam, weight_decay=2 * alpha, eps=eps)
+        assert max(abs(a - (p - s)) for a, p, s in zip(adam, params, adam_l2)) < 1e-12
+        torch_adamw = one_step(torch.optim.AdamW, weight_decay=2 * alpha, eps=eps)
+        assert max(abs(a - (p - s)) for a, p, s in zip(torch_adamw, params, adamw)) < 1e-12
+        assert max(abs(a - c) for a, c in zip(adam, torch_adamw)) > 0.9 * eta       # not the same step
+
+
+_checks.run('l2_decay', _cell_l2_decay)
+
+
+def test_l2_decay():
+    _checks.report('l2_decay')
+
+# book/09_loss.ipynb, cell 34
 def bce_naive(s, y):
     "log(1 + exp(-y' s)) as written: overflows when the prediction is confidently wrong."
     return ((s * -(2.0 * y - 1.0)).exp() + 1.0).log()
@@ -165,8 +253,8 @@ try:
 except OverflowError as e:
     overflow = str(e)
 bce_naive(Value(2.0), 1).data, overflow
-from micrograd.losses import _softplus, bce_with_logits  # book/09_loss.ipynb, cell 30
-# book/09_loss.ipynb, cell 32
+from micrograd.losses import _softplus, bce_with_logits  # book/09_loss.ipynb, cell 36
+# book/09_loss.ipynb, cell 38
 bs = [Value(2.0), Value(-0.5), Value(0.0), Value(1000.0), Value(-1000.0)]
 by = [1, 1, 0, 0, 0]
 bl = bce_with_logits(bs, by)
@@ -175,7 +263,7 @@ bl.data, [round(s.grad, 6) for s in bs]
 
 
 def _cell_bce():
-    # book/09_loss.ipynb, cell 34
+    # book/09_loss.ipynb, cell 40
     assert bce_naive(Value(2.0), 1).data == _softplus(Value(-2.0)).data
     assert overflow.startswith("exp: exp(800.0) is larger than the largest float")
     assert abs(bl.data - (math.log1p(math.exp(-2)) + math.log1p(math.exp(0.5)) + math.log(2) + 1000.0) / 5) < 1e-12
@@ -209,7 +297,7 @@ _checks.run('bce', _cell_bce)
 def test_bce():
     _checks.report('bce')
 
-# book/09_loss.ipynb, cell 36
+# book/09_loss.ipynb, cell 42
 margins = np.linspace(-3, 3, 241)
 fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.plot(margins, [mse([m], [1.0]).data for m in margins], label="squared error")
@@ -224,7 +312,7 @@ plt.show()
 
 
 def _cell_loss_shapes():
-    # book/09_loss.ipynb, cell 37
+    # book/09_loss.ipynb, cell 43
     assert mse([1.0], [1.0]).data == 0.0 and mse([3.0], [1.0]).data == 4.0
     assert hinge([1.0], [1]).data == 0.0 and hinge([-3.0], [1]).data == 4.0
     assert abs(bce_with_logits([0.0], [1]).data - math.log(2)) < 1e-15 and abs(math.log(2) - 0.69) < 0.01
@@ -237,8 +325,92 @@ _checks.run('loss_shapes', _cell_loss_shapes)
 def test_loss_shapes():
     _checks.report('loss_shapes')
 
-from micrograd.losses import softmax_cross_entropy  # book/09_loss.ipynb, cell 39
-# book/09_loss.ipynb, cell 41
+# book/09_loss.ipynb, cell 45
+def margin_slope(loss_of, m: float) -> float:
+    "d loss / d margin at margin m, for a point of label +1 scored m, by backward()."
+    v = Value(m)
+    loss_of(v).backward()
+    return v.grad
+
+margin_losses = {
+    "cross-entropy": lambda v: bce_with_logits([v], [1]),
+    "squared error of σ(s)": lambda v: (v.sigmoid() - 1.0) ** 2,
+    "squared error of s": lambda v: mse([v], [1.0]),
+    "hinge": lambda v: hinge([v], [1]),
+}
+[(name, round(margin_slope(f, -5.0), 4)) for name, f in margin_losses.items()]
+# book/09_loss.ipynb, cell 46
+mgrid = np.linspace(-6, 4, 201)
+fig, ax = plt.subplots(figsize=(5, 3.5))
+for name, f in margin_losses.items():
+    ax.plot(mgrid, [margin_slope(f, m) for m in mgrid], label=name)
+ax.axhline(0.0, color="gray", lw=0.5)
+ax.set_ylim(-1.2, 0.6)
+ax.set_xlabel("margin y·s")
+ax.set_ylabel("d loss / d margin")
+ax.legend(fontsize=8)
+plt.show()
+
+
+def _cell_saturation():
+    # book/09_loss.ipynb, cell 47
+    ce, sq = margin_losses["cross-entropy"], margin_losses["squared error of σ(s)"]
+    sig = lambda t: 0.5 * (1 + math.tanh(t / 2))
+    for m in (-10.0, -5.0, -1.0, 0.0, 2.0):
+        assert abs(margin_slope(ce, m) + sig(-m)) < 1e-14
+        assert abs(margin_slope(sq, m) + 2 * sig(m) * sig(-m) ** 2) < 1e-14
+    assert abs(margin_slope(ce, -5.0) - (-0.9933)) < 1e-4 and abs(margin_slope(sq, -5.0) - (-0.0132)) < 1e-4
+    assert abs(margin_slope(sq, -10.0) - (-0.00009)) < 1e-5 and margin_slope(ce, -10.0) < -0.9999
+    assert abs(margin_slope(sq, -math.log(2)) + 8 / 27) < 1e-14 and abs(8 / 27 - 0.296) < 1e-3
+    assert min(margin_slope(sq, m) for m in mgrid) > -8 / 27                                 # 8/27 is its largest push
+    assert margin_slope(margin_losses["squared error of s"], 2.0) > 0                      # pushes right points back
+    assert margin_slope(margin_losses["hinge"], -5.0) == -1.0 and margin_slope(margin_losses["hinge"], 2.0) == 0.0
+
+
+_checks.run('saturation', _cell_saturation)
+
+
+def test_saturation():
+    _checks.report('saturation')
+
+
+
+def _cell_likelihood():
+    # book/09_loss.ipynb, cell 49
+    sig = lambda t: 0.5 * (1 + math.tanh(t / 2))
+    pts, lbs = bs[:3], by[:3]
+    probability = math.prod(sig(s.data) if y == 1 else sig(-s.data) for s, y in zip(pts, lbs))
+    nll = bce_with_logits(pts, lbs).data * len(pts)
+    assert abs(math.exp(-nll) / probability - 1) < 1e-14 and abs(probability - 0.166) < 0.001
+
+
+_checks.run('likelihood', _cell_likelihood)
+
+
+def test_likelihood():
+    _checks.report('likelihood')
+
+
+
+def _cell_rounded_probability():
+    # book/09_loss.ipynb, cell 51
+    assert Value(40.0).sigmoid().data == 1.0 and 1.0 - Value(40.0).sigmoid().data == 0.0
+    assert abs(bce_with_logits([40.0], [0]).data - 40.0) < 1e-12
+    torch = need_torch()
+    if torch is not None:
+        t40, zero = torch.tensor([40.0], dtype=torch.float64), torch.tensor([0.0], dtype=torch.float64)
+        assert torch.nn.functional.binary_cross_entropy(torch.sigmoid(t40), zero).item() == 100.0
+        assert abs(torch.nn.functional.binary_cross_entropy_with_logits(t40, zero).item() - 40.0) < 1e-12
+
+
+_checks.run('rounded_probability', _cell_rounded_probability)
+
+
+def test_rounded_probability():
+    _checks.report('rounded_probability')
+
+from micrograd.losses import softmax_cross_entropy  # book/09_loss.ipynb, cell 53
+# book/09_loss.ipynb, cell 55
 big = [Value(1000.0), Value(0.0), Value(-1000.0)]
 right = softmax_cross_entropy(big, 0)
 wrong = softmax_cross_entropy(big, 1)
@@ -247,7 +419,7 @@ right.data, wrong.data, [z.grad for z in big]
 
 
 def _cell_softmax_ce():
-    # book/09_loss.ipynb, cell 43
+    # book/09_loss.ipynb, cell 57
     assert right.data == 0.0 and wrong.data == 1000.0
     assert [z.grad for z in big] == [1.0, -1.0, 0.0]
     try:
@@ -287,11 +459,13 @@ _checks.run('softmax_ce', _cell_softmax_ce)
 def test_softmax_ce():
     _checks.report('softmax_ce')
 
-# book/09_loss.ipynb, cell 45
+# book/09_loss.ipynb, cell 59
 zgrid = np.linspace(-6, 6, 241)
 fig, ax = plt.subplots(figsize=(5, 3.5))
 ax.plot(zgrid, [softmax_cross_entropy([z, 0.0, 0.0], 0).data for z in zgrid], label="softmax cross-entropy")
-ax.plot(zgrid, np.maximum(0.0, -zgrid), ":", color="gray", label="max(0, −z)")
+ax.plot(zgrid, np.log(2.0) - zgrid, ":", color="gray", label="ln 2 − z")
+ax.axhline(0.0, color="gray", lw=0.5)
+ax.set_ylim(-0.3, 7)
 ax.set_xlabel("logit z of the right class")
 ax.set_ylabel("loss")
 ax.legend()
@@ -299,10 +473,13 @@ plt.show()
 
 
 def _cell_softmax_shape():
-    # book/09_loss.ipynb, cell 46
+    # book/09_loss.ipynb, cell 60
     assert abs(softmax_cross_entropy([0.0, 0.0, 0.0], 0).data - math.log(3)) < 1e-15
     assert abs(math.log(3) - 1.1) < 0.01
-    assert abs(softmax_cross_entropy([-6.0, 0.0, 0.0], 0).data - 6.0) < math.log(2) + 0.01
+    gap6 = softmax_cross_entropy([-6.0, 0.0, 0.0], 0).data - (math.log(2) + 6.0)
+    assert 0 < gap6 < 0.002 and abs(gap6 - math.log1p(math.exp(-6.0) / 2)) < 1e-14
+    far = softmax_cross_entropy([-30.0, 0.0, 0.0], 0).data
+    assert abs(far - (math.log(2) + 30.0)) < 1e-12 and far - max(0.0, 30.0) > 0.69   # ln 2 - z, not max(0, -z)
     assert 0 < softmax_cross_entropy([6.0, 0.0, 0.0], 0).data < 0.01
     two = softmax_cross_entropy([1.5, 0.0], 0).data
     assert abs(two - bce_with_logits([1.5], [1]).data) < 1e-15   # two classes: binary cross-entropy
@@ -317,7 +494,7 @@ def test_softmax_shape():
 
 
 def _cell_bad_input():
-    # book/09_loss.ipynb, cell 48
+    # book/09_loss.ipynb, cell 62
     cases = [
         (lambda: mse([1.0, 2.0], [1.0]), ValueError, "mse: 2 predictions but 1 labels"),
         (lambda: mse([], []), ValueError, "mse: got no predictions"),
@@ -349,9 +526,8 @@ def test_bad_input():
 
 
 
-def _cell_exercises():
-    # book/09_loss.ipynb, cell 50
-    # 1. a common shift cancels: same loss, same gradient
+def _cell_exercise_1():
+    # book/09_loss.ipynb, cell 64
     base = [Value(0.3), Value(-1.2), Value(2.0)]
     moved = [Value(z.data + 50.0) for z in base]
     lb, lm = softmax_cross_entropy(base, 1), softmax_cross_entropy(moved, 1)
@@ -359,20 +535,54 @@ def _cell_exercises():
     assert abs(lb.data - lm.data) < 1e-13
     assert max(abs(a.grad - c.grad) for a, c in zip(base, moved)) < 1e-15
 
-    # 2. (s - y)^2 == (1 - y s)^2 when y*y == 1
+
+_checks.run('exercise_1', _cell_exercise_1)
+
+
+def test_exercise_1():
+    _checks.report('exercise_1')
+
+
+
+def _cell_exercise_2():
+    # book/09_loss.ipynb, cell 66
     for s in (-2.0, 0.3, 1.0, 4.0):
         for y in (-1, 1):
             assert mse([s], [y]).data == (1 - y * s) ** 2
 
-    # 3. margin exactly 1: the hinge term is relu(0) = 0 and passes no gradient
+
+_checks.run('exercise_2', _cell_exercise_2)
+
+
+def test_exercise_2():
+    _checks.report('exercise_2')
+
+
+
+def _cell_exercise_3():
+    # book/09_loss.ipynb, cell 68
     edge = Value(1.0)
     hinge([edge], [1]).backward()
     assert edge.grad == 0.0
 
 
-_checks.run('exercises', _cell_exercises)
+_checks.run('exercise_3', _cell_exercise_3)
 
 
-def test_exercises():
-    _checks.report('exercises')
+def test_exercise_3():
+    _checks.report('exercise_3')
+
+
+
+def _cell_exercise_4():
+    # book/09_loss.ipynb, cell 70
+    ratio = margin_slope(margin_losses["cross-entropy"], -10.0) / margin_slope(margin_losses["squared error of σ(s)"], -10.0)
+    assert abs(ratio / (1 + math.cosh(10.0)) - 1) < 1e-12 and 11014 < ratio < 11015
+
+
+_checks.run('exercise_4', _cell_exercise_4)
+
+
+def test_exercise_4():
+    _checks.report('exercise_4')
 
