@@ -296,7 +296,7 @@ ax.scatter(*Xa[ya == 1].T, s=14, c="tab:red", edgecolors="white", linewidths=0.4
 ax.scatter(*Xa[ya == -1].T, s=14, c="tab:blue", edgecolors="white", linewidths=0.4, label="−1")
 fig.colorbar(shade, ax=ax, label="score (clipped to ±3)", shrink=0.8)
 ax.set_aspect("equal")
-ax.legend(loc="lower left")
+ax.legend(loc="lower right")
 plt.show()
 # book/10a_training.ipynb, cell 41
 frames = sorted(snapshots)
@@ -328,8 +328,8 @@ animation = FuncAnimation(fig, draw, frames=len(frames), interval=250)
 jshtml = animation.to_jshtml(default_mode="once")
 plt.close(fig)
 # book/10a_training.ipynb, cell 43
-ICONS = {"fa-minus": "−", "fa-fast-backward": "⏮", "fa-step-backward": "◀︎|", "fa-play fa-flip-horizontal": "◀︎",
-         "fa-pause": "❚❚", "fa-play": "▶︎", "fa-step-forward": "|▶︎", "fa-fast-forward": "⏭", "fa-plus": "+"}
+ICONS = {"fa-minus": "−", "fa-fast-backward": "|◀◀", "fa-step-backward": "|◀", "fa-play fa-flip-horizontal": "◀",
+         "fa-pause": "❚❚", "fa-play": "▶", "fa-step-forward": "▶|", "fa-fast-forward": "▶▶|", "fa-plus": "+"}
 PLAYER_JS = """(function () {
   var set = Animation.prototype.set_frame;
   Animation.prototype.set_frame = function (frame) {
@@ -360,10 +360,10 @@ training_player = player(
     caption="Training, every 4 steps: the score over the plane with the boundary (solid) and the margin lines "
             "(dashed), beside the loss curve marked at the step shown. The slider, the buttons or the arrow keys "
             "on the slider move through the 26 frames.",
-    alt="An animation in 26 frames. At step 0 the whole plane is faintly red: every point is called +1. Over the "
-        "first steps the shading swings to blue and back while the loss rises and falls; by step 20 a boundary "
-        "separates most of the two crescents, and it bends into the gap between them until, from step 60 on, every "
-        "point lies on its own side and the loss curve flattens near 0.02.")
+    alt="An animation in 26 frames, every 4 steps from 0 to 100. At step 0 every training point lies on the red "
+        "(+1) side. As the steps go on, a boundary forms between the two crescents and bends into the gap between "
+        "them, with a dashed margin line on either side, while the red dot on the loss curve moves along it, up "
+        "and down at first; from step 60 on every point lies on its own side and the loss flattens near 0.02.")
 HTML(training_player)
 
 
