@@ -305,7 +305,7 @@ ax.set_xlabel("step")
 ax.set_ylabel("|change of p| / η")
 ax.legend()
 plt.show()
-# book/10_optimizer.ipynb, cell 43
+# book/10_optimizer.ipynb, cell 44
 runs = {}
 for name, make in [("SGD", lambda ps: SGD(ps, lr=0.01)),
                    ("SGD, momentum 0.9", lambda ps: SGD(ps, lr=0.01, momentum=0.9)),
@@ -316,7 +316,7 @@ for name, make in [("SGD", lambda ps: SGD(ps, lr=0.01)),
 
 
 def _cell_comparison():
-    # book/10_optimizer.ipynb, cell 44
+    # book/10_optimizer.ipynb, cell 45
     final = {name: losses[-1] for name, losses in runs.items()}
     assert abs(final["SGD"] - 0.0965) < 1e-4
     assert abs(final["SGD, momentum 0.9"] - 0.00946) < 1e-5
@@ -330,7 +330,7 @@ _checks.run('comparison', _cell_comparison)
 def test_comparison():
     _checks.report('comparison')
 
-# book/10_optimizer.ipynb, cell 46
+# book/10_optimizer.ipynb, cell 47
 def last_mean(losses, k=10):
     return statistics.mean(losses[-k:])
 
@@ -346,7 +346,7 @@ for seed in range(5):
 
 
 def _cell_ranking():
-    # book/10_optimizer.ipynb, cell 47
+    # book/10_optimizer.ipynb, cell 48
     assert abs(mean_last["Adam"] - 0.0050) < 1e-4 and abs(mean_last["SGD, momentum 0.9"] - 0.0108) < 1e-4
     assert abs(mean_last["SGD"] - 0.135) < 1e-3
     assert mean_last["Adam"] < mean_last["SGD, momentum 0.9"] < mean_last["SGD"] / 10
@@ -360,7 +360,7 @@ _checks.run('ranking', _cell_ranking)
 def test_ranking():
     _checks.report('ranking')
 
-# book/10_optimizer.ipynb, cell 49
+# book/10_optimizer.ipynb, cell 50
 fig, ax = plt.subplots(figsize=(5, 3.5))
 for name, losses in runs.items():
     ax.semilogy(losses, label=name)
@@ -368,7 +368,7 @@ ax.set_xlabel("step")
 ax.set_ylabel("loss (sum of squared errors)")
 ax.legend()
 plt.show()
-# book/10_optimizer.ipynb, cell 51
+# book/10_optimizer.ipynb, cell 52
 def batch_loss(model, batch):
     return vsum((model(xs[i]) - ys[i]) ** 2 for i in batch) * (len(xs) / len(batch))
 
@@ -386,7 +386,7 @@ for k in range(100):
 
 
 def _cell_minibatches():
-    # book/10_optimizer.ipynb, cell 52
+    # book/10_optimizer.ipynb, cell 53
     assert abs(minibatch_losses[0] - 31.2217) < 1e-4 and abs(minibatch_losses[50] - 0.1125) < 1e-4
     assert minibatch_losses[-1] < 0.003                       # it trains: 31.2 to 0.0026 in 100 steps
     assert sum(b > a for a, b in zip(minibatch_losses, minibatch_losses[1:])) == 6   # noise: 6 steps go up
@@ -402,7 +402,7 @@ def test_minibatches():
 
 
 def _cell_versus_torch():
-    # book/10_optimizer.ipynb, cell 54
+    # book/10_optimizer.ipynb, cell 55
     torch = need_torch()   # the module, or None (and one printed line) where PyTorch is not installed
     if torch is not None:
         def torch_copy(model):
@@ -455,7 +455,7 @@ def test_versus_torch():
 
 
 def _cell_exercises():
-    # book/10_optimizer.ipynb, cell 56
+    # book/10_optimizer.ipynb, cell 57
     # 1. Too large a step: the loss jumps up, then sticks at exactly 4.0
     model = fresh_model()
     big = train(model, SGD(model.parameters(), lr=0.1), 20)
