@@ -151,6 +151,20 @@ def _cell_sweep():
     assert fast[1] > fast[0] and all(b < a for a, b in zip(slow[:11], slow[1:11]))   # 1.0 jumps; 0.1 does not
     assert fast_acc[:3] == [0.5, 0.5, 0.5] and fast_acc.index(1.0) == 37
     assert mid[1] < mid[0] and mid_acc.index(1.0) == 98 and sweep[0.1][1][-1] == 0.98
+    assert fast[2] > fast[0] > fast[3]                      # the loss comes down only from the third step
+    random.seed(0)                                          # the first two steps at 1.0 again, to see the scores
+    trial = MLP(2, [16, 16, 1])
+    opt_fast, ranges = SGD(trial.parameters(), lr=1.0), []
+    for _ in range(3):
+        scores = scores_of(trial, inputs)
+        ranges.append((min(s.data for s in scores), max(s.data for s in scores)))
+        loss = objective(trial, scores, y)
+        opt_fast.zero_grad()
+        loss.backward()
+        opt_fast.step()
+    assert 0 < ranges[0][0] < 0.03 and 1.85 < ranges[0][1] < 1.95        # every score positive
+    assert 0.85 < ranges[1][0] < 0.9 and 6.0 < ranges[1][1] < 6.1         # all of them larger
+    assert -4.2 < ranges[2][0] < -4.1 and -0.85 < ranges[2][1] < -0.75    # then every one negative
 
 
 _checks.run('sweep', _cell_sweep)
@@ -178,7 +192,7 @@ def warmup_cosine(k, steps=100, warmup=10, floor=0.1):
 def _cell_schedule():
     # book/10a_training.ipynb, cell 25
     assert warmup_cosine(0) == 0.1 and abs(warmup_cosine(4) - 0.498) < 1e-3 and abs(warmup_cosine(50) - 0.55) < 1e-12
-    assert abs(warmup_cosine(99) - 0.1002) < 1e-4
+    assert abs(warmup_cosine(99) - 0.1002) < 1e-4 and abs(warmup_cosine(3) - 0.399) < 1e-3
     assert max(range(100), key=warmup_cosine) == 9 and abs(warmup_cosine(9) - 0.982) < 1e-3
 
 
@@ -211,6 +225,9 @@ def _cell_training():
     assert sorted(snapshots) == list(range(0, 101, 4))
     nodes = _topo(final_loss)
     assert len(nodes) == 7881 and sum(1 for v in nodes if v._prev) == 7142
+    leaves = [v for v in nodes if not v._prev]
+    mine, shared = {id(p) for p in params}, {id(v) for x in inputs for v in x}
+    assert (len(leaves), sum(id(v) in mine for v in leaves), sum(id(v) in shared for v in leaves)) == (739, 337, 200)
     assert len(nodes) + 16 * 200 - 200 == 10881                    # with the inputs wrapped by every neuron
 
 
