@@ -12,7 +12,7 @@ from numbers import Real
 
 # %% ../book/10a_training.ipynb #cell-005
 def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple:
-    "`n` points on two interleaving half circles with Gaussian `noise`: (X as [x, y] lists, labels -1/+1)."
+    "`n` points on two interleaving half circles with Gaussian `noise`: (X as [x, y] lists, labels +1 up, -1 down)."
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         raise ValueError(f"make_moons: n must be an int >= 2, got {n!r}")
     if isinstance(noise, bool) or not isinstance(noise, Real) or not noise >= 0:
@@ -20,8 +20,8 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int = 0) -> tuple:
     rng = random.Random(seed)
     n_up = (n + 1) // 2
     angles = lambda m: [math.pi * i / max(m - 1, 1) for i in range(m)]
-    points = [(math.cos(t), math.sin(t), -1) for t in angles(n_up)]
-    points += [(1.0 - math.cos(t), 0.5 - math.sin(t), 1) for t in angles(n - n_up)]
+    points = [(math.cos(t), math.sin(t), 1) for t in angles(n_up)]
+    points += [(1.0 - math.cos(t), 0.5 - math.sin(t), -1) for t in angles(n - n_up)]
     rng.shuffle(points)
     X = [[x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)] for x, y, _ in points]
     return X, [label for _, _, label in points]

@@ -6,6 +6,7 @@ _checks = _Checks()
 # book/10_optimizer.ipynb, cell 2
 import math
 import random
+import statistics
 
 import matplotlib.pyplot as plt
 
@@ -93,8 +94,9 @@ final_forgot = loss_of(model).data
 def _cell_forgot():
     # book/10_optimizer.ipynb, cell 13
     assert forgot[:2] == by_hand[:2]                 # identical until the first stale gradient is used
-    assert any(b > a for a, b in zip(forgot, forgot[1:]))     # now the loss goes up on some steps
-    assert sum(b > a for a, b in zip(forgot, forgot[1:])) == 9
+    ups = [b > a for a, b in zip(forgot, forgot[1:])]    # 19 changes between the 20 losses
+    assert len(ups) == 19 and not ups[0]             # the first step, with nothing stale yet, lowers the loss
+    assert sum(ups[1:]) == 9 and len(ups[1:]) == 18  # then it goes up on 9 of the 18 steps that follow
     assert abs(final_forgot - 1.5507) < 1e-4 and final_forgot > final_by_hand
 
 
@@ -189,8 +191,44 @@ _checks.run('schedule', _cell_schedule)
 def test_schedule():
     _checks.report('schedule')
 
-from micrograd.optim import Adam  # book/10_optimizer.ipynb, cell 30
-# book/10_optimizer.ipynb, cell 32
+# book/10_optimizer.ipynb, cell 30
+def sutskever(p, lr_at, mu, steps):
+    "Momentum with the rate inside the velocity: v = mu*v + lr*g, p -= v, for the loss p**2."
+    v = 0.0
+    for k in range(steps):
+        v = mu * v + lr_at(k) * 2 * p
+        p -= v
+    return p
+
+def pytorch_style(p, lr, schedule, mu, steps):
+    p = Value(p)
+    opt = SGD([p], lr=lr, momentum=mu, schedule=schedule)
+    for _ in range(steps):
+        opt.zero_grad()
+        (p * p).backward()
+        opt.step()
+    return p.data
+
+drop = lambda k: 1.0 if k < 10 else 0.1
+same = pytorch_style(1.0, 0.1, None, 0.9, 20), sutskever(1.0, lambda k: 0.1, 0.9, 20)
+differ = pytorch_style(1.0, 0.1, drop, 0.9, 20), sutskever(1.0, lambda k: 0.1 * drop(k), 0.9, 20)
+{"constant rate": same, "rate dropped at step 10": differ}
+
+
+def _cell_two_momenta():
+    # book/10_optimizer.ipynb, cell 31
+    assert math.isclose(*same, rel_tol=1e-12) and abs(same[0] + 0.3493) < 1e-4
+    assert abs(differ[0] - 0.1143) < 1e-4 and abs(differ[1] - 1.1304) < 1e-4
+
+
+_checks.run('two_momenta', _cell_two_momenta)
+
+
+def test_two_momenta():
+    _checks.report('two_momenta')
+
+from micrograd.optim import Adam  # book/10_optimizer.ipynb, cell 34
+# book/10_optimizer.ipynb, cell 36
 model = fresh_model()
 opt = Adam(model.parameters(), lr=0.05)
 before = [p.data for p in opt.params]
@@ -200,15 +238,20 @@ loss.backward()
 grads = [p.grad for p in opt.params]
 opt.step()
 moves = [abs(p.data - b) for p, b in zip(opt.params, before)]
-min(abs(g) for g in grads if g), max(abs(g) for g in grads), min(m for m in moves if m), max(moves)
+nonzero = [(g, m) for g, m in zip(grads, moves) if g != 0]
+{"smallest |gradient|": min(abs(g) for g, _ in nonzero), "largest |gradient|": max(abs(g) for g, _ in nonzero),
+ "smallest move": min(m for _, m in nonzero), "largest move": max(m for _, m in nonzero)}
 
 
 def _cell_adam_first_step():
-    # book/10_optimizer.ipynb, cell 33
-    nonzero = [(g, m) for g, m in zip(grads, moves) if g != 0]
-    assert max(abs(g) for g, _ in nonzero) / min(abs(g) for g, _ in nonzero) > 100   # gradients differ a lot...
-    assert all(abs(m - 0.05) < 1e-6 for _, m in nonzero)                               # ...the steps do not
+    # book/10_optimizer.ipynb, cell 37
+    assert len(nonzero) == 32
+    span = max(abs(g) for g, _ in nonzero) / min(abs(g) for g, _ in nonzero)
+    assert 3655 < span < 3657                                                  # gradients differ a lot...
+    assert all(abs(m - 0.05) < 1e-6 for _, m in nonzero)                       # ...the steps do not
     assert all(m == 0 for g, m in zip(grads, moves) if g == 0) and sum(g == 0 for g in grads) == 9
+    assert abs(1 / (1 - 0.999**50) - 20.5) < 0.05 and abs(math.sqrt(1 / (1 - 0.999**50)) - 4.5) < 0.05
+    assert 1 - 0.9**43 < 0.99 < 1 - 0.9**44 and abs(1 / (1 - 0.999) - 1000) < 1e-9                                    # m's bias is gone after 44 steps
     try:
         Adam(model.parameters(), betas=(0.9, 1.0))
     except ValueError as e:
@@ -223,7 +266,46 @@ _checks.run('adam_first_step', _cell_adam_first_step)
 def test_adam_first_step():
     _checks.report('adam_first_step')
 
-# book/10_optimizer.ipynb, cell 35
+# book/10_optimizer.ipynb, cell 39
+model = fresh_model()
+opt = Adam(model.parameters(), lr=0.05)
+ratios = []                    # step t: |change of p| / lr for every parameter whose gradient is nonzero
+for t in range(50):
+    before = [p.data for p in opt.params]
+    loss = loss_of(model)
+    opt.zero_grad()
+    loss.backward()
+    live = [p.grad != 0 for p in opt.params]
+    opt.step()
+    ratios.append([abs(p.data - b) / opt.lr for p, b, on in zip(opt.params, before, live) if on])
+medians = [statistics.median(r) for r in ratios]
+{f"step {t}": round(medians[t - 1], 3) for t in (1, 2, 11, 50)}
+
+
+def _cell_adam_step_sizes():
+    # book/10_optimizer.ipynb, cell 40
+    assert abs(medians[0] - 1) < 1e-6
+    assert 0.96 < medians[1] < 0.975 and 0.275 < medians[10] < 0.29 and 0.012 < medians[49] < 0.014
+    assert max(max(r) for r in ratios) < 1.005      # never more than about lr
+
+
+_checks.run('adam_step_sizes', _cell_adam_step_sizes)
+
+
+def test_adam_step_sizes():
+    _checks.report('adam_step_sizes')
+
+# book/10_optimizer.ipynb, cell 42
+fig, ax = plt.subplots(figsize=(5, 3.5))
+steps_t = range(1, 51)
+ax.fill_between(steps_t, [min(r) for r in ratios], [max(r) for r in ratios], alpha=0.25, label="smallest to largest")
+ax.semilogy(steps_t, medians, label="median")
+ax.axhline(1.0, color="gray", linestyle=":", linewidth=1)
+ax.set_xlabel("step")
+ax.set_ylabel("|change of p| / η")
+ax.legend()
+plt.show()
+# book/10_optimizer.ipynb, cell 44
 runs = {}
 for name, make in [("SGD", lambda ps: SGD(ps, lr=0.01)),
                    ("SGD, momentum 0.9", lambda ps: SGD(ps, lr=0.01, momentum=0.9)),
@@ -234,12 +316,11 @@ for name, make in [("SGD", lambda ps: SGD(ps, lr=0.01)),
 
 
 def _cell_comparison():
-    # book/10_optimizer.ipynb, cell 36
+    # book/10_optimizer.ipynb, cell 45
     final = {name: losses[-1] for name, losses in runs.items()}
     assert abs(final["SGD"] - 0.0965) < 1e-4
     assert abs(final["SGD, momentum 0.9"] - 0.00946) < 1e-5
     assert abs(final["Adam"] - 0.00711) < 1e-5
-    assert final["Adam"] < final["SGD, momentum 0.9"] < final["SGD"] / 10
     assert any(b > a for a, b in zip(runs["SGD, momentum 0.9"], runs["SGD, momentum 0.9"][1:]))
 
 
@@ -249,7 +330,37 @@ _checks.run('comparison', _cell_comparison)
 def test_comparison():
     _checks.report('comparison')
 
-# book/10_optimizer.ipynb, cell 38
+# book/10_optimizer.ipynb, cell 47
+def last_mean(losses, k=10):
+    return statistics.mean(losses[-k:])
+
+mean_last = {name: last_mean(losses) for name, losses in runs.items()}
+by_seed = []
+for seed in range(5):
+    model = fresh_model(seed)
+    with_momentum = last_mean(train(model, SGD(model.parameters(), lr=0.01, momentum=0.9), 50))
+    model = fresh_model(seed)
+    adam = last_mean(train(model, Adam(model.parameters(), lr=0.05), 50))
+    by_seed.append((seed, round(with_momentum, 4), round(adam, 4)))
+{name: round(v, 4) for name, v in mean_last.items()}, by_seed
+
+
+def _cell_ranking():
+    # book/10_optimizer.ipynb, cell 48
+    assert abs(mean_last["Adam"] - 0.0050) < 1e-4 and abs(mean_last["SGD, momentum 0.9"] - 0.0108) < 1e-4
+    assert abs(mean_last["SGD"] - 0.135) < 1e-3
+    assert mean_last["Adam"] < mean_last["SGD, momentum 0.9"] < mean_last["SGD"] / 10
+    adam_wins = [seed for seed, mom, adam in by_seed if adam < mom]
+    assert adam_wins == [0, 2, 4]            # seed 2 is the chapter's; momentum wins from seeds 1 and 3
+
+
+_checks.run('ranking', _cell_ranking)
+
+
+def test_ranking():
+    _checks.report('ranking')
+
+# book/10_optimizer.ipynb, cell 50
 fig, ax = plt.subplots(figsize=(5, 3.5))
 for name, losses in runs.items():
     ax.semilogy(losses, label=name)
@@ -257,10 +368,41 @@ ax.set_xlabel("step")
 ax.set_ylabel("loss (sum of squared errors)")
 ax.legend()
 plt.show()
+# book/10_optimizer.ipynb, cell 52
+def batch_loss(model, batch):
+    return vsum((model(xs[i]) - ys[i]) ** 2 for i in batch) * (len(xs) / len(batch))
+
+model = fresh_model()
+opt = SGD(model.parameters(), lr=0.01)
+rng = random.Random(0)
+minibatch_losses = [loss_of(model).data]
+for k in range(100):
+    loss = batch_loss(model, rng.sample(range(len(xs)), 2))
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    minibatch_losses.append(loss_of(model).data)
+[round(minibatch_losses[k], 4) for k in (0, 1, 10, 50, 100)]
+
+
+def _cell_minibatches():
+    # book/10_optimizer.ipynb, cell 53
+    assert abs(minibatch_losses[0] - 31.2217) < 1e-4 and abs(minibatch_losses[50] - 0.1125) < 1e-4
+    assert minibatch_losses[-1] < 0.003                       # it trains: 31.2 to 0.0026 in 100 steps
+    assert sum(b > a for a, b in zip(minibatch_losses, minibatch_losses[1:])) == 6   # noise: 6 steps go up
+    assert sum(batch_loss(model, [i, j]).data for i in range(4) for j in range(4) if i < j) / 6 - loss_of(model).data < 1e-12
+
+
+_checks.run('minibatches', _cell_minibatches)
+
+
+def test_minibatches():
+    _checks.report('minibatches')
+
 
 
 def _cell_versus_torch():
-    # book/10_optimizer.ipynb, cell 40
+    # book/10_optimizer.ipynb, cell 55
     torch = need_torch()   # the module, or None (and one printed line) where PyTorch is not installed
     if torch is not None:
         def torch_copy(model):
@@ -313,7 +455,7 @@ def test_versus_torch():
 
 
 def _cell_exercises():
-    # book/10_optimizer.ipynb, cell 42
+    # book/10_optimizer.ipynb, cell 57
     # 1. Too large a step: the loss jumps up, then sticks at exactly 4.0
     model = fresh_model()
     big = train(model, SGD(model.parameters(), lr=0.1), 20)
@@ -343,6 +485,33 @@ def _cell_exercises():
         seen.append(opt.rate())
         opt.step()
     assert (seen[0], seen[9], seen[10], seen[35]) == (0.8, 0.8, 0.4, 0.1)
+
+    # 4. Adam + L2 against decoupled weight decay (AdamW)
+    class AdamW_ex(Adam):
+        "Adam with decoupled weight decay: p -= lr * weight_decay * p, then Adam's step."
+        def __init__(self, params, lr, weight_decay):
+            super().__init__(params, lr=lr)
+            self.weight_decay = weight_decay
+
+        def step(self):
+            for p in self.params:
+                p.data -= self.lr * self.weight_decay * p.data
+            super().step()
+
+    def two_params(opt_of, penalty):
+        ps = [Value(0.0), Value(0.0)]
+        opt = opt_of(ps)
+        for _ in range(3000):
+            loss = 100 * (ps[0] - 1) ** 2 + 0.01 * (ps[1] - 1) ** 2 + penalty * (ps[0] * ps[0] + ps[1] * ps[1])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return [p.data for p in ps]
+
+    with_l2 = two_params(lambda ps: Adam(ps, lr=0.01), 0.05)
+    decoupled = two_params(lambda ps: AdamW_ex(ps, lr=0.01, weight_decay=0.1), 0.0)
+    assert abs(with_l2[0] - 0.9995) < 1e-4 and abs(with_l2[1] - 1 / 6) < 1e-3
+    assert all(abs(p - 0.9953) < 1e-4 for p in decoupled)
 
 
 _checks.run('exercises', _cell_exercises)

@@ -453,3 +453,252 @@ def test_search_finds_topological(context, base):
     page.wait_for_load_state("load")
     assert site_path(page.url) == SEARCH_TARGET
     w.page.close()
+
+
+# ---------------------------------------------------------------- the widgets: backward steppers, training players
+# Found in the rendered pages themselves, so that every stepper and every player of the book is tested, on whichever
+# page it is and with whichever renderer made it.
+def pages_with(marker: str) -> list[str]:
+    if not (SITE / "index.html").exists():
+        unavailable("no website in _book/: run `make book` (or `make test`, which builds it)")
+    return [p for p in PAGES if (SITE / html_of(p)).exists() and marker in (SITE / html_of(p)).read_text(encoding="utf-8")]
+
+
+STEPPER_JS = """(w) => ({
+    step: +w.getAttribute('data-step'),
+    count: w.querySelector('.mg-count').textContent.trim(),
+    grads: Object.fromEntries([...w.querySelectorAll('text.mg-grad[data-node]')]
+        .map(t => [t.getAttribute('data-node'), t.textContent.trim()])),
+    hi: [...w.querySelectorAll('g.node.mg-hi[data-node]')].map(g => g.getAttribute('data-node')).sort(),
+    labels: Object.fromEntries([...w.querySelectorAll('g.node[data-node]')].filter(g => g.querySelector('text.mg-grad'))
+        .map(g => [g.getAttribute('data-node'), g.querySelector('text').textContent.trim()])),
+})"""
+
+
+def stepper_data(w) -> dict:
+    return json.loads(w.locator("script.mg-data").first.text_content())
+
+
+def shown(w) -> dict:
+    return w.evaluate(STEPPER_JS)
+
+
+def assert_stepper_state(where: str, w, data: dict, k: int) -> None:
+    """The stepper shows state k of its data: the step counter, every grad field (blank where the state has none),
+    and the highlighted nodes."""
+    state, last, got = data["states"][k], len(data["states"]) - 1, shown(w)
+    assert got["step"] == k and got["count"] == f"step {k} of {last}", f"{where}: at step {k} it shows {got['count']!r}"
+    want = {n: state["grads"].get(n, data["blank"]) for n in got["grads"]}
+    assert got["grads"] == want, f"{where}, step {k}: grads shown {got['grads']}, state {k} has {want}"
+    assert got["hi"] == sorted(state["hi"]), f"{where}, step {k}: highlighted {got['hi']}, state {k} has {sorted(state['hi'])}"
+
+
+def tab_to(page, target, limit: int = 1500) -> int:
+    """Press Tab from the top of the page until the focus is on `target` (a locator) or inside it; the presses."""
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    handle = target.element_handle()
+    for n in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("(t) => t === document.activeElement || t.contains(document.activeElement)", handle):
+            return n
+    raise AssertionError(f"{limit} presses of Tab never reached {target}")
+
+
+def focused(page) -> str:
+    return page.evaluate("() => { const e = document.activeElement; return e ? (e.getAttribute('data-go') || "
+                         "e.getAttribute('aria-label') || e.className || e.tagName) : ''; }")
+
+
+def test_steppers_step_through_their_states(context, base):
+    """Every backward stepper of the site: it starts blank; after k clicks on next it shows state k of its data (the
+    grads filled in so far, the rest blank, the node being processed highlighted); end shows every grad, start none;
+    previous steps back."""
+    pages = pages_with('class="mg-stepper"')
+    assert "book/04_chain_rule.ipynb" in pages, "chapter 04 has no backward stepper in the rendered site"
+    for name in pages:
+        w = watched(context, base)
+        page = w.goto(name)
+        steppers = page.locator(".mg-stepper")
+        page.wait_for_function("() => [...document.querySelectorAll('.mg-stepper')].every(s => s.hasAttribute('data-ready'))")
+        for i in range(steppers.count()):
+            s, where = steppers.nth(i), f"{name}, stepper {i + 1}"
+            s.scroll_into_view_if_needed()
+            data = stepper_data(s)
+            last = len(data["states"]) - 1
+            assert last >= 1, f"{where}: no steps"
+            assert_stepper_state(where, s, data, 0)
+            assert set(shown(s)["grads"].values()) == {data["blank"]}, f"{where}: grads shown before the first step"
+            for k in range(1, last + 1):
+                s.locator("button[data-go=next]").click()
+                assert_stepper_state(where, s, data, k)
+            s.locator("button[data-go=next]").click(force=True)   # past the end (aria-disabled): stays at the end
+            assert shown(s)["step"] == last
+            s.locator("button[data-go=previous]").click()
+            assert_stepper_state(where, s, data, last - 1)
+            s.locator("button[data-go=end]").click()
+            assert_stepper_state(where, s, data, last)
+            assert data["blank"] not in shown(s)["grads"].values(), f"{where}: the end leaves some grads blank"
+            s.locator("button[data-go=start]").click()
+            assert_stepper_state(where, s, data, 0)
+            assert not shown(s)["hi"] and set(shown(s)["grads"].values()) == {data["blank"]}, f"{where}: start is not blank"
+        assert not w.errors, f"{name}: console errors: {w.errors}"
+        w.page.close()
+
+
+def test_steppers_work_with_the_keyboard_alone(context, base):
+    """Every stepper is reached with Tab from the top of its page; the arrow keys, Home and End move it; Tab reaches
+    its buttons, and Enter and Space press them."""
+    for name in pages_with('class="mg-stepper"'):
+        w = watched(context, base)
+        page = w.goto(name)
+        page.wait_for_function("() => [...document.querySelectorAll('.mg-stepper')].every(s => s.hasAttribute('data-ready'))")
+        steppers = page.locator(".mg-stepper")
+        for i in range(steppers.count()):
+            s, where = steppers.nth(i), f"{name}, stepper {i + 1} (keyboard)"
+            data = stepper_data(s)
+            last = len(data["states"]) - 1
+            tab_to(page, s)
+            assert page.evaluate("(t) => t === document.activeElement", s.element_handle()), f"{where}: Tab lands inside, not on it"
+            for k in range(1, last + 1):
+                page.keyboard.press("ArrowRight")
+                assert_stepper_state(where, s, data, k)
+            page.keyboard.press("Home")
+            assert_stepper_state(where, s, data, 0)
+            page.keyboard.press("ArrowLeft")                     # before the start: stays there
+            assert_stepper_state(where, s, data, 0)
+            page.keyboard.press("End")
+            assert_stepper_state(where, s, data, last)
+            page.keyboard.press("ArrowLeft")
+            assert_stepper_state(where, s, data, last - 1)
+            for go in ("start", "previous", "next"):             # the buttons, in the order Tab visits them
+                page.keyboard.press("Tab")
+                assert focused(page) == go, f"{where}: Tab went to {focused(page)!r}, not to the {go} button"
+            page.keyboard.press("Shift+Tab")
+            page.keyboard.press("Shift+Tab")
+            assert focused(page) == "start"
+            page.keyboard.press("Enter")
+            assert_stepper_state(where, s, data, 0)
+            page.keyboard.press("Tab")
+            page.keyboard.press("Tab")
+            page.keyboard.press("Enter")
+            assert_stepper_state(where, s, data, 1)
+            if last >= 2:
+                page.keyboard.press("Space")
+                assert_stepper_state(where, s, data, 2)
+        assert not w.errors, f"{name}: console errors: {w.errors}"
+        w.page.close()
+
+
+def test_chapter_04_stepper_is_the_hand_computation(context, base):
+    """Chapter 04's stepper of L = (a*b + c) * f, a = 2, b = -3, c = 10, f = -2: after k clicks on next, the node
+    highlighted and the grads shown are those of the chain rule applied by hand, computed here: L 1, then d -2 and
+    f 4, then e -2 and c -2, then a 6 and b -4."""
+    a, b, c, f = 2.0, -3.0, 10.0, -2.0
+    e = a * b
+    d = e + c
+    grad = {"L": 1.0}
+    grad.update(d=f * grad["L"], f=d * grad["L"])       # L = d * f
+    grad.update(e=grad["d"], c=grad["d"])               # d = e + c
+    grad.update(a=b * grad["e"], b=a * grad["e"])       # e = a * b
+    assert grad == {"L": 1, "d": -2, "f": 4, "e": -2, "c": -2, "a": 6, "b": -4}
+    order = [("L", ["L"]), ("L", ["d", "f"]), ("d", ["e", "c"]), ("e", ["a", "b"])]   # (node processed, grads it fills)
+    w = watched(context, base)
+    page = w.goto("book/04_chain_rule.ipynb")
+    page.wait_for_function("() => [...document.querySelectorAll('.mg-stepper')].every(s => s.hasAttribute('data-ready'))")
+    steppers = page.locator(".mg-stepper")
+    mine = [steppers.nth(i) for i in range(steppers.count())
+            if sorted(shown(steppers.nth(i))["labels"].values()) == sorted(grad)]
+    assert mine, "chapter 04 has no stepper over the nodes a, b, c, d, e, f, L"
+    s = mine[0]
+    s.scroll_into_view_if_needed()
+    blank = stepper_data(s)["blank"]
+
+    def by_label():
+        got = shown(s)
+        names = got["labels"]
+        grads = {names[n]: float(t.split()[-1]) for n, t in got["grads"].items() if t != blank}
+        boxes = [names[n] for n in got["hi"] if n in names]
+        return grads, boxes
+
+    assert by_label() == ({}, [])
+    want = {}
+    for k, (node, fills) in enumerate(order, 1):
+        s.locator("button[data-go=next]").click()
+        want.update({v: grad[v] for v in fills})
+        assert by_label() == (want, [node]), f"chapter 04, after {k} clicks on next: {by_label()}, want {(want, [node])}"
+    s.locator("button[data-go=start]").click()
+    assert by_label() == ({}, [])
+    s.locator("button[data-go=end]").click()
+    assert by_label() == (grad, ["e"])
+    assert not w.errors, w.errors
+    w.page.close()
+
+
+# The chapter's asserted state after the last step, which the last frame of its player must show.
+PLAYER_FINAL = {"book/10a_training.ipynb": "step 100 of 100: loss 0.0177, training accuracy 100%, test accuracy 100%"}
+PLAYER_JS = """(p) => {
+    const img = p.querySelector('img[id^=_anim_img]'), slider = p.querySelector('input.anim-slider');
+    const anim = window['anim' + img.id.slice('_anim_img'.length)];
+    return {frame: +p.getAttribute('data-frame'), text: p.querySelector('.mg-frame').textContent.trim(),
+            src: img.getAttribute('src') || '', value: +slider.value, max: +slider.max,
+            frames: JSON.parse(p.querySelector('script.mg-frames').textContent),
+            last_src: anim ? anim.frames[anim.frames.length - 1].src : null, n: anim ? anim.frames.length : 0};
+}"""
+
+
+def test_training_player(context, base):
+    """The training player: moving the slider with the mouse changes the frame (the picture and its text); the last
+    frame is the chapter's final state; with the keyboard alone, Tab reaches the slider, the arrow keys, Home and End
+    move it, and Tab and Enter play and pause."""
+    pages = pages_with('class="mg-player"')
+    assert set(PLAYER_FINAL) <= set(pages), f"no training player on {sorted(set(PLAYER_FINAL) - set(pages))}"
+    for name in pages:
+        w = watched(context, base)
+        page = w.goto(name)
+        players = page.locator("figure.mg-player")
+        for i in range(players.count()):
+            p, where = players.nth(i), f"{name}, player {i + 1}"
+            page.wait_for_function("(p) => p.querySelector('img[id^=_anim_img]').getAttribute('src')", arg=p.element_handle())
+            p.scroll_into_view_if_needed()
+            st = p.evaluate(PLAYER_JS)
+            n = len(st["frames"])
+            assert st["n"] == n >= 10 and st["max"] == n - 1, f"{where}: {st['n']} pictures, {n} texts, slider to {st['max']}"
+            assert st["frame"] == 0 and st["text"] == st["frames"][0] and st["src"].startswith("data:image/png")
+            first = st["src"]
+            box = p.locator("input.anim-slider").bounding_box()
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)   # the slider's middle
+            mid = p.evaluate(PLAYER_JS)
+            assert 0 < mid["frame"] < n - 1 and mid["value"] == mid["frame"], f"{where}: the slider's middle shows frame {mid['frame']}"
+            assert mid["src"] != first and mid["text"] == st["frames"][mid["frame"]], f"{where}: the frame did not change"
+            p.locator("button[aria-label='Last frame']").click()
+            end = p.evaluate(PLAYER_JS)
+            assert end["frame"] == n - 1 and end["src"] == end["last_src"] and end["text"] == st["frames"][-1]
+            if name in PLAYER_FINAL:
+                assert end["text"] == PLAYER_FINAL[name], f"{where}: the last frame says {end['text']!r}"
+            # the keyboard alone
+            slider = p.locator("input.anim-slider")
+            tab_to(page, slider)
+            page.keyboard.press("Home")
+            assert p.evaluate(PLAYER_JS)["frame"] == 0
+            page.keyboard.press("ArrowRight")
+            one = p.evaluate(PLAYER_JS)
+            assert one["frame"] == 1 and one["src"] != first and one["text"] == st["frames"][1], f"{where}: ArrowRight"
+            page.keyboard.press("End")
+            assert p.evaluate(PLAYER_JS)["frame"] == n - 1
+            page.keyboard.press("Home")
+            for label in ("Decrease speed", "First frame", "Previous frame", "Play backwards", "Pause", "Play"):
+                page.keyboard.press("Tab")
+                assert focused(page) == label, f"{where}: Tab went to {focused(page)!r}, not to {label!r}"
+            page.keyboard.press("Enter")                                                     # play
+            page.wait_for_function("(p) => +p.getAttribute('data-frame') >= 2", arg=p.element_handle(), timeout=5000)
+            page.keyboard.press("Shift+Tab")
+            assert focused(page) == "Pause"
+            page.keyboard.press("Enter")
+            stopped = p.evaluate(PLAYER_JS)["frame"]
+            page.wait_for_timeout(800)
+            assert p.evaluate(PLAYER_JS)["frame"] == stopped, f"{where}: pause did not stop it"
+            assert 2 <= stopped < n - 1 or stopped == n - 1
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        players.first.screenshot(path=str(SHOTS / shot_name(name).replace(".png", "-player.png")))
+        assert not w.errors, f"{name}: console errors: {w.errors}"
+        w.page.close()
