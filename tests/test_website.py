@@ -344,7 +344,7 @@ def test_previous_next_links(loaded, base):
 def test_notebook_download(loaded, context):
     if not loaded.name.endswith(".ipynb"):
         return
-    link = loaded.page.locator(".notebook-download a[download]")
+    link = loaded.page.locator('.notebook-download a[download]:not([download^="workbook-"])')
     assert link.count() == 1, f"{loaded.name}: no link to download the page as a notebook"
     href = urljoin(loaded.page.url, link.get_attribute("href"))
     assert href.endswith(".ipynb"), f"{loaded.name}: the download link goes to {href}, not a notebook"
@@ -357,6 +357,32 @@ def test_notebook_download(loaded, context):
     title = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
     want = build.page_title(ROOT / loaded.name)[0]
     assert want in title, f"{loaded.name}: the download is not this page's notebook (no title {want!r})"
+
+
+def test_workbook_download(loaded, context):
+    """A chapter page links its workbook notebook next to its own download: the same chapter, valid as a notebook,
+    with the exported code stubbed (book/_tools/workbook.py), as `make workbook` writes it."""
+    if not loaded.name.startswith("book/"):
+        return
+    link = loaded.page.locator('.notebook-download a[download^="workbook-"]')
+    assert link.count() == 1, f"{loaded.name}: no link to the chapter's workbook notebook"
+    href = urljoin(loaded.page.url, link.get_attribute("href"))
+    assert href.endswith("/workbook/" + Path(loaded.name).name), f"{loaded.name}: the workbook link goes to {href}"
+    r = context.request.get(href)
+    assert r.ok, f"{loaded.name}: downloading {href}: HTTP {r.status}"
+    import nbformat
+
+    import sys
+
+    sys.path.insert(0, str(ROOT / "book" / "_tools"))  # workbook.py imports build.py by that name
+    import workbook
+
+    got = nbformat.reads(r.text(), as_version=4)
+    nbformat.validate(got)
+    want, stubs = workbook.stub_notebook(build.read_nb(ROOT / loaded.name), workbook.chapter_label(Path(loaded.name).stem))
+    assert [c.source for c in got.cells] == [build.src(c) for c in want["cells"]], f"{loaded.name}: not its workbook"
+    text = r.text()
+    assert text.count("NotImplementedError") >= len(stubs), f"{loaded.name}: {len(stubs)} stubs expected"
 
 
 def test_code_blocks_have_copy_buttons(loaded):
