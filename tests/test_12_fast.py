@@ -24,9 +24,17 @@ from IPython.display import Markdown
 from micrograd.engine import Value, _topo, dot
 from micrograd.nn import MLP
 # book/12_fast.ipynb, cell 3
+def search_folders():
+    "This folder and those above it, then the folder above the micrograd package, if it was imported from a file."
+    folders = [Path.cwd(), *Path.cwd().parents]
+    package = getattr(sys.modules.get("micrograd"), "__file__", None)
+    if package:
+        folders.append(Path(package).resolve().parent.parent)
+    return folders
+
 def original_engine():
-    "micrograd 0.1.0's engine.py as a module, from .build/micrograd-0.1.0 here or in a folder above; None if absent."
-    for d in [Path.cwd(), *Path.cwd().parents]:
+    "micrograd 0.1.0's engine.py as a module, from .build/micrograd-0.1.0 in one of search_folders(); None if absent."
+    for d in search_folders():
         path = d / ".build" / "micrograd-0.1.0" / "micrograd" / "engine.py"
         if path.exists():
             spec = importlib.util.spec_from_file_location("micrograd_0_1_0_engine", path)
@@ -237,9 +245,9 @@ small = best_step_times(ENGINES)
 def _cell_small_steps():
     # book/12_fast.ipynb, cell 23
     names = list(ENGINES)
-    assert small[names[1]] > 3 * small[names[2]]        # removing the closures: several times faster
+    assert small[names[1]] > 1.2 * small[names[2]]      # without closures: faster, even with no garbage piled up
     assert small[names[3]] > 2 * small[names[4]]        # dot: more than twice as fast
-    assert small[names[0]] > 10 * small[names[4]]
+    assert small[names[0]] > 4 * small[names[4]]
 
 
 _checks.run('small_steps', _cell_small_steps)
@@ -337,7 +345,7 @@ def garbage_after(V, n=200):
 
 def _cell_no_cycles():
     # book/12_fast.ipynb, cell 32
-    assert garbage_after(ClosuresTupleDict) > 4 * 200   # every node, its dict, its closure, the closure's cells...
+    assert garbage_after(ClosuresTupleDict) > 2000   # thousands: every node, its closure, the closure's cells
     assert garbage_after(RulesTupleDict) == garbage_after(RulesTupleSlots) == garbage_after(Value) == 0
 
 
@@ -445,8 +453,8 @@ def test_recursion():
 
 # book/12_fast.ipynb, cell 43
 def bench_file(name):
-    "book/_data/<name>: from this folder or one above it, else from the book's repository."
-    for d in [Path.cwd(), *Path.cwd().parents]:
+    "book/_data/<name>: from one of search_folders(), else from the book's repository."
+    for d in search_folders():
         for path in (d / "_data" / name, d / "book" / "_data" / name):
             if path.exists():
                 return path.read_text()
