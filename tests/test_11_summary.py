@@ -13,8 +13,11 @@ import random
 from IPython.display import Markdown
 
 import micrograd
+from micrograd.data import make_moons
 from micrograd.engine import Value, _topo, vsum
-from micrograd.nn import MLP, Neuron
+from micrograd.losses import hinge, l2
+from micrograd.nn import MLP, Layer, Neuron
+from micrograd.numeric import numeric_grad
 from micrograd.optim import SGD, Adam
 from micrograd.testing import need_torch
 # book/11_summary.ipynb, cell 3
@@ -34,14 +37,19 @@ def first_line(obj):
     r = repr(obj)
     return f"a constant: `{r if len(r) < 50 else r[:45] + ' ...'}`"
 
+EXPORTS = {   # what the chapters export, module by module
+    "numeric": ["slope", "central_slope", "numeric_grad"], "engine": ["Value", "vsum", "dot"],
+    "viz": ["to_dot", "draw_dot", "Stepper", "step_through"], "nn": ["Module", "Neuron", "Layer", "MLP"],
+    "losses": ["mse", "hinge", "l2", "bce_with_logits", "softmax_cross_entropy"], "optim": ["Optimizer", "SGD", "Adam"],
+    "data": ["make_moons"], "testing": ["need_torch", "need_hypothesis", "gradcheck", "reals", "graphs", "run_graph"],
+}
+
 def api_rows():
     found = {m.name for m in pkgutil.iter_modules(micrograd.__path__) if not m.name.startswith("_")}
     rows = []
     for name in ORDER + sorted(found - set(ORDER)):
-        if name not in found:
-            continue
         mod = importlib.import_module(f"micrograd.{name}")
-        for obj_name in mod.__all__:
+        for obj_name in getattr(mod, "__all__", None) or EXPORTS.get(name, []):   # the package's list, or ours
             rows.append((name, obj_name, NOTES.get((name, obj_name)) or first_line(getattr(mod, obj_name))))
     return rows
 
@@ -63,6 +71,10 @@ def _cell_api_map():
     assert all(what for _, _, what in rows)
     assert all(k in names for k in NOTES)          # every hand-written note belongs to a real name
     assert len(rows) == len(names)                 # no name listed twice
+    for m, listed in EXPORTS.items():                # our list names only what the package exports
+        real = getattr(importlib.import_module(f"micrograd.{m}"), "__all__", None)
+        if real is not None:
+            assert set(listed) <= set(real), (m, set(listed) - set(real))
 
 
 _checks.run('api_map', _cell_api_map)
@@ -148,13 +160,14 @@ def train_torch(net, X, Y):
 # book/11_summary.ipynb, cell 18
 model = fresh_model()
 ours = train(model, xs, ys)
-ours[0], ours[-1]
+after = vsum((model(x) - y) ** 2 for x, y in zip(xs, ys)).data   # the loss after the 20th update
+round(ours[0], 4), round(ours[-1], 4), round(after, 4)
 
 
 def _cell_same_losses():
     # book/11_summary.ipynb, cell 19
     assert len(ours) == 20
-    assert abs(ours[0] - 31.2217) < 1e-4 and abs(ours[-1] - 0.3471) < 1e-4
+    assert abs(ours[0] - 31.2217) < 1e-4 and abs(ours[-1] - 0.3471) < 1e-4 and abs(after - 0.2958) < 1e-4
     torch = need_torch()
     if torch is not None:
         net = torch_net(fresh_model())
@@ -174,33 +187,95 @@ _checks.run('same_losses', _cell_same_losses)
 def test_same_losses():
     _checks.report('same_losses')
 
+# book/11_summary.ipynb, cell 21
+NAME_MAP = [   # (micrograd, PyTorch, the attribute PyTorch's name is found at, a note)
+    ("`Value(x)`", "`torch.tensor(x, requires_grad=True)`", "tensor", "a micrograd Value is one number; a tensor is an array"),
+    ("`.data`, `.grad`", "`.item()` (or `.data`), `.grad`", "Tensor.item", ""),
+    ("`v.backward()`", "`t.backward()`", "Tensor.backward", "PyTorch adds to `.grad` too, so it also needs `zero_grad`"),
+    ("`relu`, `tanh`, `sigmoid`, `exp`, `log`", "`torch.relu`, `torch.tanh`, `torch.sigmoid`, `torch.exp`, `torch.log`", "relu", ""),
+    ("`vsum(vs)`", "`torch.sum(t)`", "sum", ""),
+    ("`dot(w, x, b)`", "`torch.dot(w, x) + b`", "dot", ""),
+    ("`Neuron(nin)`", "one row of `nn.Linear(nin, nout)`, then `nn.ReLU()`", "nn.Linear", ""),
+    ("`Layer(nin, nout)`", "`nn.Linear(nin, nout)` + `nn.ReLU()`", "nn.ReLU", "the Linear's weight matrix has one row per neuron"),
+    ("`MLP(nin, nouts)`", "`nn.Sequential(Linear, ReLU, ..., Linear)`", "nn.Sequential", "no ReLU after the last layer"),
+    ("`Module.parameters()`", "`nn.Module.parameters()`", "nn.Module.parameters", ""),
+    ("`Module.zero_grad()`", "`optimizer.zero_grad()`", "optim.Optimizer.zero_grad", ""),
+    ("`SGD(ps, lr, momentum)`", "`torch.optim.SGD(ps, lr, momentum)`", "optim.SGD", "the same momentum rule, v <- mu v + g"),
+    ("`Adam(ps, lr)`", "`torch.optim.Adam(ps, lr)`", "optim.Adam", ""),
+    ("`mse(preds, targets)`", "`nn.functional.mse_loss`", "nn.functional.mse_loss", ""),
+    ("`bce_with_logits(s, y)`", "`nn.functional.binary_cross_entropy_with_logits`", "nn.functional.binary_cross_entropy_with_logits", "labels 0 and 1"),
+    ("`softmax_cross_entropy(z, k)`", "`nn.functional.cross_entropy`", "nn.functional.cross_entropy", ""),
+    ("`hinge(s, y)`", "`(1 - y * s).clamp(min=0).mean()`", "clamp", "no built-in of that name"),
+    ("`loss + l2(ps, alpha)`, then SGD", "`torch.optim.SGD(..., weight_decay=2 * alpha)`", "optim.SGD",
+     "the same step for plain SGD only: under Adam an L2 term is not weight decay (that is what `AdamW` fixes)"),
+]
+Markdown("\n".join(["| micrograd | PyTorch | note |", "|---|---|---|"] +
+                    [f"| {a} | {b} | {n} |" for a, b, _, n in NAME_MAP]))
+
+
+def _cell_name_map():
+    # book/11_summary.ipynb, cell 23
+    assert len(NAME_MAP) == 18 and all(len(row) == 4 for row in NAME_MAP)
+    torch = need_torch()
+    if torch is not None:
+        for _, _, where, _ in NAME_MAP:
+            obj = torch
+            for part in where.split("."):
+                obj = getattr(obj, part)      # an AttributeError names a row that is wrong
+        alpha, lr = 0.01, 0.05
+        m = fresh_model()
+        net = torch_net(fresh_model())
+        loss = vsum((m(x) - y) ** 2 for x, y in zip(xs, ys)) + l2(m.parameters(), alpha)
+        opt = SGD(m.parameters(), lr=lr); opt.zero_grad(); loss.backward(); opt.step()
+        X, Y = torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
+        topt = torch.optim.SGD(net.parameters(), lr=lr, weight_decay=2 * alpha)
+        topt.zero_grad(); ((net(X)[:, 0] - Y) ** 2).sum().backward(); topt.step()
+        flat = [v for lin in net[::2] for row, b in zip(lin.weight.tolist(), lin.bias.tolist()) for v in row + [b]]
+        assert all(math.isclose(p.data, q, rel_tol=1e-12, abs_tol=1e-14) for p, q in zip(m.parameters(), flat))
+
+
+_checks.run('name_map', _cell_name_map)
+
+
+def test_name_map():
+    _checks.report('name_map')
+
 
 
 def _cell_exercises():
-    # book/11_summary.ipynb, cell 21
-    torch = need_torch()
-    if torch is not None:
-        X, Y = torch.tensor(xs, dtype=torch.float64), torch.tensor(ys, dtype=torch.float64)
+    # book/11_summary.ipynb, cell 26
+    # 1. train, then accuracy on the training points and on new ones
+    X_train, y_train = make_moons(100, seed=0)
+    X_test, y_test = make_moons(100, seed=1)
+    random.seed(0)
+    net = MLP(2, [16, 16, 1])
+    opt = SGD(net.parameters(), lr=0.1)
+    def moons_loss():
+        return hinge([net(x) for x in X_train], y_train) + l2(net.parameters(), 1e-4)
+    for k in range(40):
+        loss = moons_loss()
+        opt.zero_grad(); loss.backward(); opt.step()
+    accuracy = lambda X, y: sum((net(x).data > 0) == (t > 0) for x, t in zip(X, y)) / len(y)
+    acc_train, acc_test = accuracy(X_train, y_train), accuracy(X_test, y_test)
+    assert 0.93 <= acc_train <= 0.97 and 0.87 <= acc_test <= 0.93 and acc_test < acc_train
 
-        # 1. Adam in both
-        m2 = fresh_model()
-        n2 = torch_net(m2)
-        o2, t2 = Adam(m2.parameters(), lr=0.05), torch.optim.Adam(n2.parameters(), lr=0.05)
-        for k in range(20):
-            l2 = vsum((m2(x) - y) ** 2 for x, y in zip(xs, ys))
-            tl2 = ((n2(X)[:, 0] - Y) ** 2).sum()
-            assert math.isclose(l2.data, tl2.item(), rel_tol=1e-12)
-            o2.zero_grad(); l2.backward(); o2.step()
-            t2.zero_grad(); tl2.backward(); t2.step()
+    # 2. one gradient against a central difference
+    w = net.layers[0].neurons[0].w[0]
+    opt.zero_grad(); moons_loss().backward()
+    assert math.isclose(w.grad, numeric_grad(moons_loss, w), rel_tol=1e-5, abs_tol=1e-9)
 
-        # 2. one backward pass, every gradient compared
-        m3 = fresh_model()
-        n3 = torch_net(m3)
-        vsum((m3(x) - y) ** 2 for x, y in zip(xs, ys)).backward()
-        ((n3(X)[:, 0] - Y) ** 2).sum().backward()
-        tgrads = [g for lin in n3[::2] for row, b in zip(lin.weight.grad.tolist(), lin.bias.grad.tolist()) for g in row + [b]]
-        assert len(tgrads) == len(m3.parameters()) == 41
-        assert all(math.isclose(p.grad, g, rel_tol=1e-12, abs_tol=1e-12) for p, g in zip(m3.parameters(), tgrads))
+    # 3. the L2 penalty under SGD is weight decay with 2 * alpha
+    alpha, lr = 0.01, 0.05
+    a, b = fresh_model(), fresh_model()
+    la = vsum((a(x) - y) ** 2 for x, y in zip(xs, ys)) + l2(a.parameters(), alpha)
+    lb = vsum((b(x) - y) ** 2 for x, y in zip(xs, ys))
+    opt_a, opt_b = SGD(a.parameters(), lr=lr), SGD(b.parameters(), lr=lr)
+    opt_a.zero_grad(); la.backward(); opt_a.step()
+    opt_b.zero_grad(); lb.backward()
+    for p in b.parameters():
+        p.data -= lr * 2 * alpha * p.data   # the decay; the gradient was computed before it
+    opt_b.step()
+    assert all(math.isclose(p.data, q.data, rel_tol=1e-12, abs_tol=1e-15) for p, q in zip(a.parameters(), b.parameters()))
 
 
 _checks.run('exercises', _cell_exercises)
