@@ -213,9 +213,12 @@ def __neg__(self) -> Value:
     return self * -1.0
 
 def __sub__(self, other):
-    "self - other, computed as self + (-other)."
+    "self - other, computed as self + (-other); a plain number is negated at once: x - 3 is x + (-3)."
+    if isinstance(other, Value): return self + (-other)
     o = _lift(other)
-    return NotImplemented if o is None else self + (-o)
+    if o is None: return NotImplemented
+    o.data = -o.data  # a fresh constant leaf: negate the number, not the node
+    return self + o
 
 def __rsub__(self, other):
     "other - self for a plain number `other` (2 - v)."
@@ -263,9 +266,14 @@ def _rule_pow(out):
 
 # %% ../book/06_operations.ipynb #cell-020
 def __truediv__(self, other):
-    "self / other, computed as self * other**-1."
+    "self / other, computed as self * other**-1; a plain number is inverted at once: x / 4 is x * 0.25."
+    if isinstance(other, Value): return self * other ** -1
     o = _lift(other)
-    return NotImplemented if o is None else self * o ** -1
+    if o is None: return NotImplemented
+    if o.data == 0.0:
+        raise ZeroDivisionError(f"pow: 0 to the negative power -1.0 divides by zero (got {o!r})")
+    o.data = o.data ** -1  # a fresh constant leaf: invert the number, not the node
+    return self * o
 
 def __rtruediv__(self, other):
     "other / self for a plain number `other` (1 / v)."
