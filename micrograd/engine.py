@@ -130,12 +130,29 @@ def _as_float(x, what: str = "Value") -> float:
                          else f"{what}: the result is NaN (not a number)")
     return f
 
+# %% ../book/05a_engineering.ipynb #cell-027a
+class _Operands(tuple):
+    "A tuple of operands that also equals a set or frozenset of the same nodes, as micrograd's `_prev` does."
+    __slots__ = ()
+
+    def __eq__(self, other):
+        if isinstance(other, (set, frozenset)): return set(self) == other
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = tuple.__hash__
+
+_NO_OPERANDS = _Operands()  # the `_prev` of every leaf: equal to (), and to set() as in micrograd
+
 # %% ../book/05a_engineering.ipynb #cell-028
-def _checked_init(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
+def _checked_init(self, data: float, _children: tuple = _NO_OPERANDS, _op: str = "", label: str = ""):
     "Chapter 2's constructor, with `data` checked by `_as_float` and stored as a float."
     self.data = data if type(data) is float and data == data else _as_float(data, _op or "Value")
     self.grad = 0.0
-    self._prev = _children if type(_children) is tuple else tuple(_children)
+    self._prev = _children if type(_children) is tuple or _children is _NO_OPERANDS else tuple(_children)
     self._op = _op
     self.label = label
     self._bw = None
