@@ -233,7 +233,7 @@ ours[0][0], ours[-1][0]
 
 def _cell_moons_unfused_matches():
     # book/13_differences.ipynb, cell 18
-    assert len(ours) == 100 and ours[-1][0] < 0.1 * ours[0][0]
+    assert len(ours) == 100 and ours[-1][0] < 0.1 * ours[0][0] and abs((1.0 - 0.9 * 99 / 100) - 0.109) < 1e-12
     if orig:
         assert len(theirs) == 100 and worst_loss < 1e-12 and worst_grad < 1e-12
 
@@ -304,6 +304,7 @@ def _cell_neuron_graph():
     n = Neuron(2)
     n.fused = False
     assert node_count(n([1.0, 2.0])) == 10 and n([1.0, 2.0]).data == out.data
+    assert raises(lambda: MLP(2, [16, 1], fused=False)) is TypeError     # set n.fused on its neurons instead
 
 
 _checks.run('neuron_graph', _cell_neuron_graph)
