@@ -130,12 +130,29 @@ def _as_float(x, what: str = "Value") -> float:
                          else f"{what}: the result is NaN (not a number)")
     return f
 
+# %% ../book/05a_engineering.ipynb #cell-027a
+class _Operands(tuple):
+    "A tuple of operands that also equals a set or frozenset of the same nodes, as micrograd's `_prev` does."
+    __slots__ = ()
+
+    def __eq__(self, other):
+        if isinstance(other, (set, frozenset)): return set(self) == other
+        return tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    __hash__ = tuple.__hash__
+
+_NO_OPERANDS = _Operands()  # the `_prev` of every leaf: equal to (), and to set() as in micrograd
+
 # %% ../book/05a_engineering.ipynb #cell-028
-def _checked_init(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
+def _checked_init(self, data: float, _children: tuple = _NO_OPERANDS, _op: str = "", label: str = ""):
     "Chapter 2's constructor, with `data` checked by `_as_float` and stored as a float."
     self.data = data if type(data) is float and data == data else _as_float(data, _op or "Value")
     self.grad = 0.0
-    self._prev = _children if type(_children) is tuple else tuple(_children)
+    self._prev = _children if type(_children) is tuple or _children is _NO_OPERANDS else tuple(_children)
     self._op = _op
     self.label = label
     self._bw = None
@@ -213,9 +230,12 @@ def __neg__(self) -> Value:
     return self * -1.0
 
 def __sub__(self, other):
-    "self - other, computed as self + (-other)."
+    "self - other, computed as self + (-other); a plain number is negated at once: x - 3 is x + (-3)."
+    if isinstance(other, Value): return self + (-other)
     o = _lift(other)
-    return NotImplemented if o is None else self + (-o)
+    if o is None: return NotImplemented
+    o.data = -o.data  # a fresh constant leaf: negate the number, not the node
+    return self + o
 
 def __rsub__(self, other):
     "other - self for a plain number `other` (2 - v)."
@@ -263,9 +283,14 @@ def _rule_pow(out):
 
 # %% ../book/06_operations.ipynb #cell-020
 def __truediv__(self, other):
-    "self / other, computed as self * other**-1."
+    "self / other, computed as self * other**-1; a plain number is inverted at once: x / 4 is x * 0.25."
+    if isinstance(other, Value): return self * other ** -1
     o = _lift(other)
-    return NotImplemented if o is None else self * o ** -1
+    if o is None: return NotImplemented
+    if o.data == 0.0:
+        raise ZeroDivisionError(f"pow: 0 to the negative power -1.0 divides by zero (got {o!r})")
+    o.data = o.data ** -1  # a fresh constant leaf: invert the number, not the node
+    return self * o
 
 def __rtruediv__(self, other):
     "other / self for a plain number `other` (1 / v)."

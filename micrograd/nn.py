@@ -34,18 +34,24 @@ def _check_size(name: str, n) -> int:
 class Neuron(Module):
     "relu(w . x + b), or the plain weighted sum w . x + b when `nonlin` is False."
 
-    def __init__(self, nin: int, nonlin: bool = True):
+    def __init__(self, nin: int, nonlin: bool = True, fused: bool = True):
         # weights uniform in [-1, 1] from Python's `random` (seed it for repeatable runs); bias 0
         self.w = [Value(random.uniform(-1, 1)) for _ in range(_check_size("nin", nin))]
         self.b = Value(0)
         self.nonlin = nonlin
+        self.fused = fused  # True: one dot node; False: micrograd's chain of * and + nodes
 
     def __call__(self, x):
         if isinstance(x, (Value, int, float)):
             x = [x]  # one input may be passed bare
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
-        total = dot(self.w, x, self.b)  # b + w0*x0 + w1*x1 + ..., one node in the graph
+        if self.fused:
+            total = dot(self.w, x, self.b)  # b + w0*x0 + w1*x1 + ..., one node in the graph
+        else:
+            total = self.b
+            for wi, xi in zip(self.w, x):
+                total = total + wi * xi  # the same additions, in the same order, as 2 nodes per input
         return total.relu() if self.nonlin else total
 
     def parameters(self) -> list:

@@ -61,14 +61,44 @@ _checks.run('graph', _cell_graph)
 def test_graph():
     _checks.report('graph')
 
-from micrograd.engine import Value  # book/02_value.ipynb, cell 18
-# book/02_value.ipynb, cell 19
+# book/02_value.ipynb, cell 18
+def nodes_and_edges(root):
+    "Every node and every (child, parent) edge behind `root`, collected as a graph drawing does."
+    nodes, edges, todo = set(), set(), [root]
+    while todo:
+        v = todo.pop()
+        if v not in nodes:
+            nodes.add(v)
+            for child in v._prev:
+                edges.add((child, v))
+                todo.append(child)
+    return nodes, edges
+
+nodes, edges = nodes_and_edges(d)
+len(nodes), len(edges), set(d._prev) == {d._prev[0], c}
+
+
+def _cell_walk_like_micrograd():
+    # book/02_value.ipynb, cell 19
+    p0 = d._prev[0]
+    assert nodes == {a, b, c, p0, d} and edges == {(a, p0), (b, p0), (p0, d), (c, d)}
+    assert set(d._prev) == {p0, c} and set(p0._prev) == {a, b} and len(set(a._prev)) == 0
+
+
+_checks.run('walk_like_micrograd', _cell_walk_like_micrograd)
+
+
+def test_walk_like_micrograd():
+    _checks.report('walk_like_micrograd')
+
+from micrograd.engine import Value  # book/02_value.ipynb, cell 22
+# book/02_value.ipynb, cell 23
 x = Value(3.0, label="x")
 x + 1.0, 1.0 + x, x * 2.0, 2.0 * x
 
 
 def _cell_numbers_either_side():
-    # book/02_value.ipynb, cell 21
+    # book/02_value.ipynb, cell 25
     assert (x + 1.0).data == (1.0 + x).data == 4.0
     assert (x * 2.0).data == (2.0 * x).data == 6.0
     for y in (x * 2.0, 2.0 * x):
@@ -84,7 +114,7 @@ def test_numbers_either_side():
 
 
 def _cell_exercises():
-    # book/02_value.ipynb, cell 23
+    # book/02_value.ipynb, cell 27
     # 1. 0 + x0 calls x0.__radd__(0): three "+" nodes, and 0 becomes one constant leaf
     xs = [Value(1.0), Value(2.0), Value(3.0)]
     s = sum(xs)                      # ((0 + x0) + x1) + x2

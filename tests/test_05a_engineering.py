@@ -9,7 +9,9 @@ import importlib.util
 import inspect
 import math
 import sys
+import random
 import time
+import timeit
 import tracemalloc
 from fractions import Fraction
 from pathlib import Path
@@ -37,15 +39,22 @@ class Slots_v1:
     def __init__(self, data):
         self.data, self.grad, self._prev, self._op, self.label, self._bw = data, 0.0, (), "", "", None
 
+class Trimmed_v1:
+    "Four slots and __dict__; label and _bw as class defaults, stored per node only when set (for comparison)."
+    __slots__ = ("data", "grad", "_prev", "_op", "__dict__")
+    label, _bw = "", None
+    def __init__(self, data):
+        self.data, self.grad, self._prev, self._op = data, 0.0, (), ""
+
 def tagged():
     "A Value that has been given one attribute of its own."
     v = Value(1.0)
     v._vis_color = "red"
     return v
 
-plain, slots, value, value_tagged = (bytes_per_node(make) for make in (lambda: Plain_v1(1.0),
-                                     lambda: Slots_v1(1.0), lambda: Value(1.0), tagged))
-sys.version.split()[0], round(plain), round(slots), round(value), round(value_tagged)
+plain, slots, value, value_tagged, trimmed = (bytes_per_node(make) for make in (lambda: Plain_v1(1.0),
+    lambda: Slots_v1(1.0), lambda: Value(1.0), tagged, lambda: Trimmed_v1(1.0)))
+sys.version.split()[0], round(plain), round(slots), round(value), round(value_tagged), round(trimmed)
 
 
 def _cell_memory_per_node():
@@ -60,6 +69,9 @@ def _cell_memory_per_node():
         assert abs(value_tagged - value) < 2                   # room reserved at creation
     if ver in {(3, 10), (3, 13)}:
         assert value_tagged > value + 90                       # the dictionary comes with the first attribute
+    assert abs(value - trimmed - 16) < 2                     # two slots fewer: 16 bytes on every version
+    if ver in {(3, 11), (3, 12)}:
+        assert 0.15 < (trimmed - slots) / slots < 0.21         # and still 18% above six slots
     if ver == (3, 11):
         assert 135 < plain < 139 and 119 < value < 123         # the figures quoted for this machine
     assert sys.getsizeof(Slots_v1(1.0)) == 80 and sys.getsizeof(Value(1.0)) in (88, 96)
@@ -198,8 +210,9 @@ def test_original_cycles():
     _checks.report('original_cycles')
 
 from micrograd.engine import _as_float  # book/05a_engineering.ipynb, cell 26
-from micrograd.engine import _checked_init, Value  # book/05a_engineering.ipynb, cell 28
-# book/05a_engineering.ipynb, cell 29
+from micrograd.engine import _Operands, _NO_OPERANDS  # book/05a_engineering.ipynb, cell 28
+from micrograd.engine import _checked_init, Value  # book/05a_engineering.ipynb, cell 29
+# book/05a_engineering.ipynb, cell 30
 def error_of(f):
     "The type and message of what f() raises, or (None, '')."
     try:
@@ -212,7 +225,7 @@ error_of(lambda: Value("abc")), error_of(lambda: Value(10**5000)), error_of(lamb
 
 
 def _cell_strict_input():
-    # book/05a_engineering.ipynb, cell 31
+    # book/05a_engineering.ipynb, cell 32
     assert error_of(lambda: Value("abc")) == (TypeError, "Value: expected a real number (int or float), got str 'abc'")
     assert error_of(lambda: Value(None))[0] is TypeError and "NoneType" in error_of(lambda: Value(None))[1]
     assert error_of(lambda: Value(True)) == (TypeError, "Value: expected a real number (int or float), got bool True")
@@ -235,13 +248,13 @@ _checks.run('strict_input', _cell_strict_input)
 def test_strict_input():
     _checks.report('strict_input')
 
-from micrograd.engine import _lift, _add, _mul, Value  # book/05a_engineering.ipynb, cell 33
-# book/05a_engineering.ipynb, cell 34
+from micrograd.engine import _lift, _add, _mul, Value  # book/05a_engineering.ipynb, cell 34
+# book/05a_engineering.ipynb, cell 35
 error_of(lambda: Value(1.0) + "x"), error_of(lambda: Value(1.0) * True), (2 * Value(3.0) + 1).data
 
 
 def _cell_not_implemented():
-    # book/05a_engineering.ipynb, cell 35
+    # book/05a_engineering.ipynb, cell 36
     assert error_of(lambda: Value(1.0) + "x") == (TypeError, "unsupported operand type(s) for +: 'Value' and 'str'")
     assert error_of(lambda: "x" * Value(1.0))[0] is TypeError
     assert error_of(lambda: Value(1.0) * True) == (TypeError, "unsupported operand type(s) for *: 'Value' and 'bool'")
@@ -255,8 +268,8 @@ _checks.run('not_implemented', _cell_not_implemented)
 def test_not_implemented():
     _checks.report('not_implemented')
 
-from micrograd.engine import _noop, _get_backward, _set_backward, Value  # book/05a_engineering.ipynb, cell 37
-# book/05a_engineering.ipynb, cell 39
+from micrograd.engine import _noop, _get_backward, _set_backward, Value  # book/05a_engineering.ipynb, cell 38
+# book/05a_engineering.ipynb, cell 40
 def neuron():
     "The running neuron of the forward pass and backpropagation, as (output, the five leaves)."
     x1, x2, w1, w2, b = Value(2.0), Value(0.0), Value(-3.0), Value(1.0), Value(6 + math.asinh(1))
@@ -273,7 +286,7 @@ by_property == [v.grad for v in leaves2], by_property[0]
 
 
 def _cell_backward_property():
-    # book/05a_engineering.ipynb, cell 40
+    # book/05a_engineering.ipynb, cell 41
     assert by_property == [v.grad for v in leaves2]
     assert abs(by_property[0] + 1.5) < 2e-15 and by_property[3] == 0.0
     assert leaves[0]._backward is leaves[1]._backward   # leaves share one do-nothing function
@@ -285,8 +298,8 @@ _checks.run('backward_property', _cell_backward_property)
 def test_backward_property():
     _checks.report('backward_property')
 
-from micrograd.engine import _lean_backward, Value  # book/05a_engineering.ipynb, cell 42
-# book/05a_engineering.ipynb, cell 44
+from micrograd.engine import _lean_backward, Value  # book/05a_engineering.ipynb, cell 43
+# book/05a_engineering.ipynb, cell 45
 u = Value(2.0, label="u")
 tripled = Value(3 * u.data, (u,), "triple")
 def triple_backward():
@@ -304,7 +317,7 @@ u.grad, x.grad
 
 
 def _cell_custom_backward():
-    # book/05a_engineering.ipynb, cell 45
+    # book/05a_engineering.ipynb, cell 46
     assert tripled.data == 6.0 and u.grad == 3.0 and tripled._backward is triple_backward
     assert sq._prev == () and x.grad == 6.0
     assert abs(x.grad - central_slope(lambda t: t * t, 3.0)) < 1e-6
@@ -316,13 +329,13 @@ _checks.run('custom_backward', _cell_custom_backward)
 def test_custom_backward():
     _checks.report('custom_backward')
 
-# book/05a_engineering.ipynb, cell 47
+# book/05a_engineering.ipynb, cell 48
 orphan = Value(6.0, (Value(2.0),), "triple")
 error_of(orphan.backward)
 
 
 def _cell_missing_rule():
-    # book/05a_engineering.ipynb, cell 48
+    # book/05a_engineering.ipynb, cell 49
     kind, message = error_of(orphan.backward)
     assert kind is LookupError and "no rule for the op 'triple'" in message
     assert gc.isenabled()   # switched back on, although backward raised
@@ -334,7 +347,7 @@ _checks.run('missing_rule', _cell_missing_rule)
 def test_missing_rule():
     _checks.report('missing_rule')
 
-# book/05a_engineering.ipynb, cell 50
+# book/05a_engineering.ipynb, cell 51
 def collections_during(fn):
     "How many times the cyclic collector runs while fn() runs."
     runs = []
@@ -364,7 +377,7 @@ len(_topo(total)), plain_runs, lean_runs, plain_grad == x.grad
 
 
 def _cell_gc_off():
-    # book/05a_engineering.ipynb, cell 51
+    # book/05a_engineering.ipynb, cell 52
     assert len(_topo(total)) == 30_002
     assert lean_runs == 0 and plain_grad == x.grad and plain_runs >= 5
     assert gc.get_threshold()[0] == (2000 if sys.version_info[:2] == (3, 13) else 700)
@@ -381,7 +394,7 @@ _checks.run('gc_off', _cell_gc_off)
 def test_gc_off():
     _checks.report('gc_off')
 
-# book/05a_engineering.ipynb, cell 53
+# book/05a_engineering.ipynb, cell 54
 def deep_chain(steps, m=0.999999, c=0.1):
     "x_{k+1} = m*x_k + c from x_0 = 1; returns (x_N, dx_N/dx_0, dx_N/dc, depth)."
     x0, mv, cv = Value(1.0), Value(m), Value(c)
@@ -401,7 +414,7 @@ xN, dxN_dx0, dxN_dc, depth
 
 
 def _cell_million_deep():
-    # book/05a_engineering.ipynb, cell 54
+    # book/05a_engineering.ipynb, cell 55
     N, m = 500_000, 0.999999
     assert depth == 1_000_000
     assert abs(dxN_dx0 - m**N) < 1e-12 and abs(dxN_dx0 - 0.6065) < 1e-4
@@ -416,10 +429,181 @@ _checks.run('million_deep', _cell_million_deep)
 def test_million_deep():
     _checks.report('million_deep')
 
+# book/05a_engineering.ipynb, cell 58
+a, b = Value(2.0), Value(3.0)
+prod, square = a * b, a * a
+(Value(1.0)._prev == set(), Value(1.0)._prev == (), set(prod._prev) == {a, b}, b in prod._prev,
+ prod._prev == {a, b}, len(square._prev), len(set(square._prev)))
+
+
+def _cell_prev_and_sets():
+    # book/05a_engineering.ipynb, cell 59
+    leaf_prev = Value(1.0)._prev
+    assert leaf_prev == set() and set() == leaf_prev and leaf_prev == frozenset() and leaf_prev == ()
+    assert not (leaf_prev != set()) and leaf_prev != {a} and leaf_prev is Value(5.0)._prev   # one shared object
+    assert set(prod._prev) == {a, b} and frozenset(prod._prev) == {b, a} and a in prod._prev
+    assert prod._prev == (a, b) and type(prod._prev) is tuple and not (prod._prev == {a, b})
+    assert len(square._prev) == 2 and len(set(square._prev)) == 1 and hash(leaf_prev) == hash(())
+
+
+_checks.run('prev_and_sets', _cell_prev_and_sets)
+
+
+def test_prev_and_sets():
+    _checks.report('prev_and_sets')
+
+# book/05a_engineering.ipynb, cell 61
+def best_ns(f, number=20_000):
+    "The best time of one call of f(), in nanoseconds, over 7 runs of `number` calls."
+    return min(timeit.repeat(f, number=number, repeat=7)) / number * 1e9
+
+def first_of_two(t):
+    x, y = t   # what every binary rule does with out._prev
+    return x
+
+pair, wrapped = (a, b), _Operands((a, b))
+make = lambda: Value(6.0, pair, "*")
+create_ratio = best_ns(lambda: (make(), _Operands(pair))) / best_ns(lambda: (make(), pair))
+unpack_ratio = best_ns(lambda: first_of_two(wrapped)) / best_ns(lambda: first_of_two(pair))
+round(create_ratio, 2), round(unpack_ratio, 2)
+
+
+def _cell_operands_cost():
+    # book/05a_engineering.ipynb, cell 63
+    assert 1.15 < create_ratio < 1.8     # wrapping: about a third more per node made
+    assert 1.3 < unpack_ratio < 2.5      # and the rules' unpacking loses its fast path
+
+
+_checks.run('operands_cost', _cell_operands_cost)
+
+
+def test_operands_cost():
+    _checks.report('operands_cost')
+
+# book/05a_engineering.ipynb, cell 65
+def adam_on_params(steps, lr=0.1, b1=0.9, b2=0.999, eps=1e-8):
+    "Minimise (w - 2)**2 with Adam, keeping its state on the parameter as p.m and p.v."
+    w = Value(0.0)
+    w.m, w.v = 0.0, 0.0
+    for t in range(1, steps + 1):
+        loss = w * w + w * -4.0 + 4.0
+        w.grad = 0.0
+        loss.backward()
+        w.m = b1 * w.m + (1 - b1) * w.grad
+        w.v = b2 * w.v + (1 - b2) * w.grad ** 2
+        w.data -= lr * (w.m / (1 - b1 ** t)) / ((w.v / (1 - b2 ** t)) ** 0.5 + eps)
+    return w
+
+def adam_in_dict(steps, lr=0.1, b1=0.9, b2=0.999, eps=1e-8):
+    "The same Adam, its state in a dictionary of its own."
+    w, state = Value(0.0), {"m": 0.0, "v": 0.0}
+    for t in range(1, steps + 1):
+        loss = w * w + w * -4.0 + 4.0
+        w.grad = 0.0
+        loss.backward()
+        state["m"] = b1 * state["m"] + (1 - b1) * w.grad
+        state["v"] = b2 * state["v"] + (1 - b2) * w.grad ** 2
+        w.data -= lr * (state["m"] / (1 - b1 ** t)) / ((state["v"] / (1 - b2 ** t)) ** 0.5 + eps)
+    return w
+
+w_attr, w_dict = adam_on_params(200), adam_in_dict(200)
+w_attr.data, w_attr.data == w_dict.data
+# book/05a_engineering.ipynb, cell 66
+def tag_by_op(root, colours):
+    "Give every node of the graph a `_vis_color` attribute, by its op, as a drawing tool does."
+    for v in _topo(root):
+        v._vis_color = colours.get(v._op, "white")
+    return root
+
+x1, x2 = Value(2.0), Value(-1.0)
+tagged_root = tag_by_op((x1 * x2 + x1).tanh(), {"*": "orange", "+": "lightblue", "tanh": "pink"})
+[(v._op, v._vis_color) for v in _topo(tagged_root)]
+
+
+def _cell_state_and_tags():
+    # book/05a_engineering.ipynb, cell 67
+    assert w_attr.data == w_dict.data and abs(w_attr.data - 2.0) < 1e-2
+    assert (w_attr.m, w_attr.v) != (0.0, 0.0) and set(w_attr.__dict__) == {"m", "v"}
+    assert [v._vis_color for v in _topo(tagged_root)] == ["white", "white", "orange", "lightblue", "pink"]
+    tagged_root.backward()                              # the tags are in no one's way
+    assert abs(x1.grad - (1 - math.tanh(-2.0 + 2.0) ** 2) * (x2.data + 1.0)) < 1e-15
+
+
+_checks.run('state_and_tags', _cell_state_and_tags)
+
+
+def test_state_and_tags():
+    _checks.report('state_and_tags')
+
+# book/05a_engineering.ipynb, cell 69
+def cube(x):
+    "x**3 as a new operation, defined in micrograd's style with a closure for its backward."
+    out = Value(x.data ** 3, (x,), "cube")
+    def _backward():
+        x.grad += 3 * x.data ** 2 * out.grad
+    out._backward = _backward
+    return out
+
+xc = Value(1.5)
+yc = (cube(xc) * 2.0 + xc).tanh()
+yc.backward()
+xc.grad, central_slope(lambda t: math.tanh(2 * t ** 3 + t), 1.5)
+
+
+def _cell_closure_op():
+    # book/05a_engineering.ipynb, cell 70
+    assert abs(xc.grad - central_slope(lambda t: math.tanh(2 * t ** 3 + t), 1.5)) < 1e-8
+    assert "cube" not in RULES and yc._prev[0]._prev[0]._prev[0]._op == "cube"
+    xq = Value(-2.0)
+    cube(xq).backward()
+    assert xq.grad == 12.0
+
+
+_checks.run('closure_op', _cell_closure_op)
+
+
+def test_closure_op():
+    _checks.report('closure_op')
+
+# book/05a_engineering.ipynb, cell 72
+class NamedValue(Value):
+    "A Value with a `name` and a method of its own, as user code might write it."
+    def __init__(self, data, name="", **kwargs):
+        super().__init__(data, **kwargs)
+        self.name = name
+
+    def doubled(self):
+        return self * 2
+
+nv = NamedValue(3.0, name="n")
+mixed = (nv * Value(2.0) + nv.doubled() + 1).tanh()
+mixed.backward()
+type(nv * 2).__name__, nv.name, nv.grad
+
+
+def _cell_subclass():
+    # book/05a_engineering.ipynb, cell 73
+    assert isinstance(nv, Value) and type(nv * 2) is Value and type(2 + nv) is Value and nv.name == "n"
+    assert abs(nv.grad - 4 * (1 - math.tanh(13.0) ** 2)) < 1e-15 and nv._prev == set()
+    assert repr(NamedValue(1.5)) == "Value(data=1.5, grad=0.0)"
+    try:
+        NamedValue("x")
+    except TypeError as e:
+        assert "got str 'x'" in str(e)
+    else:
+        raise AssertionError("a subclass skipped the input check")
+
+
+_checks.run('subclass', _cell_subclass)
+
+
+def test_subclass():
+    _checks.report('subclass')
+
 
 
 def _cell_installed():
-    # book/05a_engineering.ipynb, cell 56
+    # book/05a_engineering.ipynb, cell 75
     assert Value.__init__ is _checked_init and Value.backward is _lean_backward
     assert Value.__add__ is Value.__radd__ is _add and Value.__mul__ is Value.__rmul__ is _mul
     assert type(Value.__dict__["_backward"]) is property and set(RULES) >= {"+", "*", "tanh"}
@@ -434,7 +618,7 @@ def test_installed():
 
 
 def _cell_exercises():
-    # book/05a_engineering.ipynb, cell 58
+    # book/05a_engineering.ipynb, cell 77
     # 1. inf * 0 is NaN
     assert error_of(lambda: Value(math.inf) * 0.0) == (ValueError, "*: the result is NaN (not a number)")
 

@@ -24,6 +24,13 @@ def _cell_sub_neg():
     # book/06_operations.ipynb, cell 9
     assert d.data == 2.0 and (2 - b).data == -1.0 and (-a).data == -5.0
     assert a.grad == 1.0 and b.grad == -1.0
+    a3 = a - 3
+    assert len(_topo(a3)) == 3 and a3._op == "+" and a3._prev[0] is a and a3._prev[1].data == -3.0 and a3.data == 2.0
+    assert len(_topo(a - b)) == 5 and len(_topo(2 - b)) == 5
+    five = Value(5.0)
+    five_minus_3 = five - 3
+    five_minus_3.backward()
+    assert five.grad == 1.0 and five_minus_3._prev[1].grad == 1.0
 
 
 _checks.run('sub_neg', _cell_sub_neg)
@@ -74,6 +81,12 @@ q.data, num.grad, den.grad, (1 / den).data
 def _cell_division():
     # book/06_operations.ipynb, cell 23
     assert q.data == 1.5 and num.grad == 0.25 and den.grad == -0.375 and (1 / den).data == 0.25
+    six = Value(6.0)
+    q4 = six / 4
+    assert q4.data == 1.5 and len(_topo(q4)) == 3 and q4._op == "*" and q4._prev[1].data == 0.25
+    assert len(_topo(q)) == 4 and len(_topo(1 / den)) == 4
+    q4.backward()
+    assert six.grad == 0.25
     try:
         Value(1.0) / 0
     except ZeroDivisionError as e:
@@ -183,7 +196,7 @@ def _cell_tanh_composed():
         t1.backward(); t2.backward()
         assert abs(t1.data - t2.data) < 1e-15 and abs(x1.grad - x2.grad) < 1e-14
     composed_nodes = _topo(tanh_composed(Value(0.7)))
-    assert len(composed_nodes) == 12 and sum(1 for n in composed_nodes if n._prev) == 7
+    assert len(composed_nodes) == 10 and sum(1 for n in composed_nodes if n._prev) == 6
     assert len(_topo(Value(0.7).tanh())) == 2
 
 

@@ -142,11 +142,83 @@ xgrads = [v.grad for v in xv]
 grads, [round(g, 4) for g in xgrads]
 # book/07_neuron.ipynb, cell 32
 draw_dot(out)
-from micrograd.numeric import numeric_grad  # book/07_neuron.ipynb, cell 34
+# book/07_neuron.ipynb, cell 34
+chain = Neuron(3, fused=False)
+chain.w, chain.b = neuron.w, neuron.b      # the same parameters, now summed node by node
+neuron.zero_grad()
+for v in xv: v.grad = 0.0            # a fresh start for the inputs' gradients too
+out_chain = chain(xv)
+out_chain.backward()
+n_nodes(out_chain), [v._op for v in _topo(out_chain) if v._prev], out_chain.data == out.data
+# book/07_neuron.ipynb, cell 35
+draw_dot(out_chain)
+
+
+def _cell_unfused_graph():
+    # book/07_neuron.ipynb, cell 37
+    ops = [v._op for v in _topo(out_chain) if v._prev]
+    assert n_nodes(out_chain) == 14 and ops == ["*", "+", "*", "+", "*", "+", "ReLU"]
+    assert out_chain.data == out.data
+    assert [p.grad for p in chain.parameters()] == grads and [v.grad for v in xv] == xgrads
+    first = out_chain._prev[0]._prev[0]._prev[0]        # the first sum: the bias plus w0 * x0
+    assert first._op == "+" and first._prev[0] is chain.b and first._prev[1]._prev == (chain.w[0], xv[0])
+    assert Neuron(3).fused and not chain.fused
+    neuron.zero_grad()
+    for v in xv: v.grad = 0.0
+
+
+_checks.run('unfused_graph', _cell_unfused_graph)
+
+
+def test_unfused_graph():
+    _checks.report('unfused_graph')
+
+# book/07_neuron.ipynb, cell 39
+def count_ops(root):
+    "How many nodes of each op a graph has, found by walking `_prev` from the root."
+    counts, seen, todo = {}, set(), [root]
+    while todo:
+        v = todo.pop()
+        if v in seen: continue
+        seen.add(v)
+        if v._op: counts[v._op] = counts.get(v._op, 0) + 1
+        todo.extend(v._prev)
+    return counts
+
+def edges(root):
+    "Every (child, parent) pair of the graph, as code that draws it collects them."
+    nodes, pairs, todo = set(), set(), [root]
+    while todo:
+        v = todo.pop()
+        if v not in nodes:
+            nodes.add(v)
+            for child in v._prev:
+                pairs.add((child, v))
+                todo.append(child)
+    return nodes, pairs
+
+count_ops(out_chain), count_ops(out), [len(s) for s in edges(out_chain)]
+
+
+def _cell_graph_walks():
+    # book/07_neuron.ipynb, cell 40
+    assert count_ops(out_chain) == {"*": 3, "+": 3, "ReLU": 1} and count_ops(out) == {"dot": 1, "ReLU": 1}
+    nodes, pairs = edges(out_chain)
+    assert len(nodes) == 14 and len(pairs) == 13     # two edges into each product and each sum, one into the ReLU
+    assert all(child in nodes for child, _ in pairs)
+
+
+_checks.run('graph_walks', _cell_graph_walks)
+
+
+def test_graph_walks():
+    _checks.report('graph_walks')
+
+from micrograd.numeric import numeric_grad  # book/07_neuron.ipynb, cell 42
 
 
 def _cell_neuron_backward():
-    # book/07_neuron.ipynb, cell 35
+    # book/07_neuron.ipynb, cell 43
     assert grads == [0.5, -1.0, 2.0, 1.0]
     assert xgrads == [p.data for p in neuron.w]
     for v, g in zip(neuron.parameters() + xv, grads + xgrads):
@@ -162,7 +234,7 @@ def test_neuron_backward():
 
 
 def _cell_dead_neuron():
-    # book/07_neuron.ipynb, cell 37
+    # book/07_neuron.ipynb, cell 45
     xneg = [Value(-0.5), Value(1.0), Value(-2.0)]
     neuron.zero_grad()
     dead = neuron(xneg)
@@ -183,7 +255,7 @@ _checks.run('dead_neuron', _cell_dead_neuron)
 def test_dead_neuron():
     _checks.report('dead_neuron')
 
-# book/07_neuron.ipynb, cell 39
+# book/07_neuron.ipynb, cell 47
 neuron.zero_grad()
 again = neuron(xv)
 again.backward()
@@ -196,7 +268,7 @@ once, twice, after
 
 
 def _cell_zero_grad():
-    # book/07_neuron.ipynb, cell 41
+    # book/07_neuron.ipynb, cell 49
     assert twice == [2 * g for g in once] and once == [0.5, -1.0, 2.0, 1.0]
     assert after == [0.0, 0.0, 0.0, 0.0]
     assert Module().parameters() == [] and Module().zero_grad() is None
@@ -211,7 +283,7 @@ def test_zero_grad():
 
 
 def _cell_bad_input():
-    # book/07_neuron.ipynb, cell 43
+    # book/07_neuron.ipynb, cell 51
     for bad in (0, -3, 2.5, True, "3"):
         try:
             Neuron(bad)
@@ -238,7 +310,7 @@ def test_bad_input():
 
 
 def _cell_exercises():
-    # book/07_neuron.ipynb, cell 45
+    # book/07_neuron.ipynb, cell 53
     # 1. chained: 2n+1 leaves, n products, n sums, 1 ReLU = 4n + 2; dot: 2n+1 leaves, 1 dot, 1 ReLU = 2n + 3
     for k in (1, 2, 5, 16):
         ws_k = [Value(0.5) for _ in range(k)]

@@ -12,6 +12,7 @@ import sys
 import types
 from pathlib import Path
 
+from micrograd.data import make_moons
 from micrograd.engine import Value
 from micrograd.nn import MLP, Neuron
 # book/13_differences.ipynb, cell 4
@@ -63,15 +64,20 @@ def test_original_loaded():
     _checks.report('original_loaded')
 
 # book/13_differences.ipynb, cell 7
-def node_count(root) -> int:
-    "Distinct nodes reachable from `root` through `_prev` (either package)."
-    seen, todo = set(), [root]
+def _walk(root) -> list:
+    "Every distinct node reachable from `root` through `_prev` (either package)."
+    seen, nodes, todo = set(), [], [root]
     while todo:
         v = todo.pop()
         if id(v) not in seen:
             seen.add(id(v))
+            nodes.append(v)
             todo.extend(v._prev)
-    return len(seen)
+    return nodes
+
+def node_count(root) -> int:
+    "Distinct nodes reachable from `root` through `_prev` (either package)."
+    return len(_walk(root))
 
 def raises(f):
     "The type of the exception f() raises, or None."
@@ -119,8 +125,129 @@ def test_custom_backward_on_a_leaf():
 
 
 
-def _cell_value_repr_and_data():
+def _cell_prev_like_a_set():
+    # book/13_differences.ipynb, cell 11
+    for V in ([Value] + ([orig.Value] if orig else [])):
+        a, b = V(2.0), V(3.0)
+        assert V(1.0)._prev == set() and set((a * b)._prev) == {a, b} and a in (a * b)._prev
+        assert len(set((a * a)._prev)) == 1
+
+
+_checks.run('prev_like_a_set', _cell_prev_like_a_set)
+
+
+def test_prev_like_a_set():
+    _checks.report('prev_like_a_set')
+
+
+
+def _cell_constant_operands():
     # book/13_differences.ipynb, cell 12
+    for V in ([Value] + ([orig.Value] if orig else [])):
+        x = V(1.0)
+        assert node_count(x - 3) == 3 and node_count(x / 4) == 3, V
+        assert (x - 3).data == -2.0 and (x / 4).data == 0.25
+        y = x / 4 - 3
+        y.backward()
+        assert x.grad == 0.25
+
+
+_checks.run('constant_operands', _cell_constant_operands)
+
+
+def test_constant_operands():
+    _checks.report('constant_operands')
+
+# book/13_differences.ipynb, cell 14
+def spine(root):
+    "(op, data) from the output down through the sums to the bias, never entering a product."
+    out, v = [], root
+    while True:
+        out.append((v._op, v.data))
+        rest = [c for c in v._prev if c._op != "*"]
+        if not rest: return out
+        v = rest[0]
+
+def unfused(model):
+    "Switch every neuron of an MLP to micrograd's chain of * and + nodes; returns the model."
+    for layer in model.layers:
+        for n in layer.neurons:
+            n.fused = False
+    return model
+
+random.seed(0)
+chain = Neuron(2, fused=False)([1.0, 2.0])
+node_count(chain), spine(chain)
+
+
+def _cell_unfused_neuron_graph():
+    # book/13_differences.ipynb, cell 15
+    assert node_count(chain) == 10 and [op for op, _ in spine(chain)] == ["ReLU", "+", "+", ""]
+    if orig:
+        random.seed(0)
+        o = orig.Neuron(2)([1.0, 2.0])
+        assert node_count(o) == 10 and spine(o) == spine(chain)    # the same partial sums, bit for bit
+        ops = lambda r: sorted(v._op for v in _walk(r))
+        assert ops(o) == ops(chain)
+
+
+_checks.run('unfused_neuron_graph', _cell_unfused_neuron_graph)
+
+
+def test_unfused_neuron_graph():
+    _checks.report('unfused_neuron_graph')
+
+# book/13_differences.ipynb, cell 17
+def moons_demo(V, model, steps=100):
+    "micrograd's moons demo on package V: the loss and the gradients of every step."
+    X, y = make_moons(100, noise=0.1, seed=0)
+    params, history = model.parameters(), []
+    for k in range(steps):
+        gc.disable()
+        try:
+            scores = [model([V(a), V(b)]) for a, b in X]
+            hinge = sum((1 + -yi * si).relu() for yi, si in zip(y, scores)) * (1.0 / len(X))
+            loss = hinge + 1e-4 * sum(p * p for p in params)
+            model.zero_grad()
+            loss.backward()
+            history.append((loss.data, [p.grad for p in params]))
+            rate = 1.0 - 0.9 * k / 100
+            for p in params:
+                p.data -= rate * p.grad
+            del scores, hinge, loss
+        finally:
+            gc.enable()
+        gc.collect()
+    return history
+
+random.seed(1337)
+ours = moons_demo(Value, unfused(MLP(2, [16, 16, 1])))
+if orig:
+    random.seed(1337)
+    theirs = moons_demo(orig.Value, orig.MLP(2, [16, 16, 1]))
+    worst_loss = max(abs(a[0] - b[0]) for a, b in zip(ours, theirs))
+    worst_grad = max(abs(g - h) for a, b in zip(ours, theirs) for g, h in zip(a[1], b[1]))
+    print(f"largest difference over 100 steps: loss {worst_loss:.1e}, gradient {worst_grad:.1e}")
+ours[0][0], ours[-1][0]
+
+
+def _cell_moons_unfused_matches():
+    # book/13_differences.ipynb, cell 18
+    assert len(ours) == 100 and ours[-1][0] < 0.1 * ours[0][0] and abs((1.0 - 0.9 * 99 / 100) - 0.109) < 1e-12
+    if orig:
+        assert len(theirs) == 100 and worst_loss < 1e-12 and worst_grad < 1e-12
+
+
+_checks.run('moons_unfused_matches', _cell_moons_unfused_matches)
+
+
+def test_moons_unfused_matches():
+    _checks.report('moons_unfused_matches')
+
+
+
+def _cell_value_repr_and_data():
+    # book/13_differences.ipynb, cell 20
     assert repr(Value(2)) == "Value(data=2.0, grad=0.0)" and type(Value(2).data) is float
     if orig:
         assert repr(orig.Value(2)) == "Value(data=2, grad=0)" and type(orig.Value(2).data) is int
@@ -135,13 +262,14 @@ def test_value_repr_and_data():
 
 
 def _cell_prev_is_ordered():
-    # book/13_differences.ipynb, cell 13
+    # book/13_differences.ipynb, cell 21
     p, q = Value(3.0), Value(4.0)
     assert type((p * q)._prev) is tuple and (p * q)._prev == (p, q) and (q * p)._prev == (q, p)
+    assert (p * q)._prev != {p, q} and Value(1.0)._prev == set()
     assert len((p * p)._prev) == 2 and len(set((p * p)._prev)) == 1
     if orig:
-        oa = orig.Value(3.0)
-        assert type((oa * oa)._prev) is set and len((oa * oa)._prev) == 1
+        oa, ob = orig.Value(3.0), orig.Value(4.0)
+        assert type((oa * oa)._prev) is set and len((oa * oa)._prev) == 1 and (oa * ob)._prev == {oa, ob}
 
 
 _checks.run('prev_is_ordered', _cell_prev_is_ordered)
@@ -153,7 +281,7 @@ def test_prev_is_ordered():
 
 
 def _cell_op_names():
-    # book/13_differences.ipynb, cell 14
+    # book/13_differences.ipynb, cell 22
     assert (Value(2.0) ** 2.0)._op == "**2" and (Value(2.0) ** 2)._op == "**2"
     if orig:
         assert (orig.Value(2.0) ** 2.0)._op == "**2.0" and (orig.Value(2.0) ** 2)._op == "**2"
@@ -167,32 +295,16 @@ def test_op_names():
 
 
 
-def _cell_subtraction_nodes():
-    # book/13_differences.ipynb, cell 15
-    assert node_count(Value(1.0) - 3) == 5
-    assert (Value(1.0) - 3).data == -2.0
-    if orig:
-        assert node_count(orig.Value(1.0) - 3) == 3 and (orig.Value(1.0) - 3).data == -2
-
-
-_checks.run('subtraction_nodes', _cell_subtraction_nodes)
-
-
-def test_subtraction_nodes():
-    _checks.report('subtraction_nodes')
-
-
-
 def _cell_neuron_graph():
-    # book/13_differences.ipynb, cell 16
+    # book/13_differences.ipynb, cell 23
     random.seed(0)
     out = Neuron(2)([1.0, 2.0])
     assert node_count(out) == 7 and out._op == "ReLU" and out._prev[0]._op == "dot"
-    if orig:
-        random.seed(0)
-        o = orig.Neuron(2)([1.0, 2.0])
-        assert node_count(o) == 10 and o._op == "ReLU"
-        assert abs(o.data - out.data) < 1e-15          # the same weights, the same number
+    random.seed(0)
+    n = Neuron(2)
+    n.fused = False
+    assert node_count(n([1.0, 2.0])) == 10 and n([1.0, 2.0]).data == out.data
+    assert raises(lambda: MLP(2, [16, 1], fused=False)) is TypeError     # set n.fused on its neurons instead
 
 
 _checks.run('neuron_graph', _cell_neuron_graph)
@@ -204,7 +316,7 @@ def test_neuron_graph():
 
 
 def _cell_nn_reprs():
-    # book/13_differences.ipynb, cell 17
+    # book/13_differences.ipynb, cell 24
     random.seed(0)
     assert repr(MLP(2, [16, 16, 1])) == "MLP(2 -> 16 -> 16 -> 1)"
     if orig:
@@ -221,7 +333,7 @@ def test_nn_reprs():
 
 
 def _cell_bad_values():
-    # book/13_differences.ipynb, cell 18
+    # book/13_differences.ipynb, cell 25
     for bad in ("abc", None, True, float("nan")):
         assert raises(lambda: Value(bad)) in (TypeError, ValueError), bad
         if orig:
@@ -237,7 +349,7 @@ def test_bad_values():
 
 
 def _cell_input_length():
-    # book/13_differences.ipynb, cell 19
+    # book/13_differences.ipynb, cell 26
     random.seed(0)
     n = Neuron(2)
     try:
@@ -261,7 +373,7 @@ def test_input_length():
 
 
 def _cell_mlp_int_nouts():
-    # book/13_differences.ipynb, cell 20
+    # book/13_differences.ipynb, cell 27
     assert raises(lambda: MLP(2, 16)) is ValueError
     try:
         MLP(2, 16)
@@ -277,7 +389,7 @@ _checks.run('mlp_int_nouts', _cell_mlp_int_nouts)
 def test_mlp_int_nouts():
     _checks.report('mlp_int_nouts')
 
-# book/13_differences.ipynb, cell 22
+# book/13_differences.ipynb, cell 29
 def twice(V):
     "a.grad after calling backward() twice on d = (a*b)*a, a = 2, b = 3."
     a, b = V(2.0), V(3.0)
@@ -299,7 +411,7 @@ twice(Value), shared(Value)
 
 
 def _cell_original_bugs_fixed():
-    # book/13_differences.ipynb, cell 24
+    # book/13_differences.ipynb, cell 31
     assert twice(Value) == 24.0 and shared(Value) == 32.0
     deep = Value(1.0)
     for _ in range(2000):
@@ -328,7 +440,7 @@ _checks.run('original_bugs_fixed', _cell_original_bugs_fixed)
 def test_original_bugs_fixed():
     _checks.report('original_bugs_fixed')
 
-# book/13_differences.ipynb, cell 26
+# book/13_differences.ipynb, cell 33
 def alive_after_drop(V) -> int:
     "How many nodes of a*b + c are still alive after every name for them is deleted (collector off)."
     gc.collect()
@@ -347,7 +459,7 @@ alive_after_drop(Value)
 
 
 def _cell_freed_at_once():
-    # book/13_differences.ipynb, cell 27
+    # book/13_differences.ipynb, cell 34
     assert alive_after_drop(Value) == 0
     if orig:
         assert alive_after_drop(orig.Value) == 5      # a, b, c, the product and the sum
