@@ -257,7 +257,7 @@ def _cell_exercises():
         opt.zero_grad(); loss.backward(); opt.step()
     accuracy = lambda X, y: sum((net(x).data > 0) == (t > 0) for x, t in zip(X, y)) / len(y)
     acc_train, acc_test = accuracy(X_train, y_train), accuracy(X_test, y_test)
-    assert 0.93 <= acc_train <= 0.97 and 0.87 <= acc_test <= 0.93 and acc_test < acc_train
+    assert 0.915 <= acc_train <= 0.925 and 0.895 <= acc_test <= 0.905 and acc_test < acc_train   # 92%, 90%
 
     # 2. one gradient against a central difference
     w = net.layers[0].neurons[0].w[0]

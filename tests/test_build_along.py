@@ -1,5 +1,5 @@
-"""The build-along check (book/_tools/buildalong.py): it passes on the book, and it fails, naming the chapter and
-the cell, when a chapter breaks the promise (hand-written, not generated).
+"""The build-along check (book/_tools/buildalong.py) fails, naming the chapter and the cell, when a chapter breaks
+the promise (hand-written, not generated). That it passes on the whole book is `make test`'s first step.
 
 Each breakage is made in a scratch copy of the book: a name imported only in a hidden cell, a method used one
 chapter before the chapter that defines it, an import of a name that only a later chapter exports.
@@ -14,12 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "book" / "_tools"))
 import buildalong  # noqa: E402
-
-
-def test_book_builds_along():
-    ok, msg = buildalong.run(ROOT, buildalong.UPTO)
-    assert ok, msg
-    assert msg.startswith("build-along: ok:") and "book/01_derivative.ipynb to " + buildalong.UPTO in msg
 
 
 def scratch_book(tmp_path: Path) -> Path:
@@ -45,7 +39,7 @@ def append_cells(nb_path: Path, *sources: str) -> int:
     ("02_value", ["Value(0.5).tanh()"], "AttributeError: 'Value' object has no attribute 'tanh'"),
     # importing from the package a name that only a later chapter exports
     ("01_derivative", ["from micrograd.engine import Value"],
-     "ImportError: `Value` from micrograd.engine: book/02_value.ipynb exports it, and that is not an earlier chapter"),
+     "ImportError: `Value` from micrograd.engine: book/02_value.ipynb exports it, in a later cell or chapter"),
 ])
 def test_breaking_it_names_chapter_and_cell(tmp_path, chapter, cells, error):
     root = scratch_book(tmp_path)

@@ -9,7 +9,8 @@ page (it previews the finished package, so it is the one page allowed to use wha
 Each visible code cell (not `#| hide`, `include: false`, `echo: false` or `eval: false`) runs in one IPython
 session, in a fresh interpreter, from book/ as the chapters run. The `micrograd` package is NOT importable there,
 as for a reader who is still writing it: `from micrograd.engine import Value` gives back the `Value` that the
-reader's session already has, and only if an earlier chapter exports `Value` to `micrograd.engine`. Anything
+reader's session already has, and only if an earlier cell (of an earlier chapter, or of this one, as a module's
+exported import cell needs) exports `Value` to `micrograd.engine`. Anything
 else fails with the chapter, the cell and what went wrong: a name that a later chapter defines (`n.tanh()`
 before `tanh` exists raises AttributeError), a name imported only in a hidden cell (NameError), an import of a
 name that no earlier chapter exports (ImportError, naming the chapter that does export it, if any).
@@ -27,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build import ROOT, defined_names, read_nb, split_directives, src  # noqa: E402
 
-# The chapters that keep the build-along promise so far; the rest of the book follows (issue: chapters 06-12).
-UPTO = "book/05a_engineering.ipynb"
+# The last page of the book that the check covers (all of it, appendices included).
+UPTO = "book/13_differences.ipynb"
 HOME = "index.ipynb"
 HIDDEN = re.compile(r"^(include|echo|eval):\s*false\s*$", re.I)
 
@@ -92,8 +93,7 @@ class ReadersModule(types.ModuleType):
         if name in exported.get(mod, {}) and name in ns:
             return ns[name]
         where = later.get(mod, {}).get(name)
-        hint = (f"{where} exports it, and that is not an earlier chapter" if where
-                else "no chapter exports it")
+        hint = (f"{where} exports it, in a later cell or chapter" if where else "no chapter exports it")
         raise ImportError(f"`{name}` from micrograd.{mod or '(package)'}: {hint}")
 
 class Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -118,17 +118,16 @@ for c in cells:
     if c["page"] != current["page"]:
         if current["page"] is not None:
             done_pages.append(current["page"])
-            # what the finished chapter exported is now importable by the next ones
-            for cc in cells:
-                if cc["page"] == current["page"]:
-                    for mod, names in cc["exports"].items():
-                        exported.setdefault(mod, {}).update(dict.fromkeys(names, cc["page"]))
         current["page"] = c["page"]
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         result = shell.run_cell(c["code"], store_history=False, silent=False)
     err = result.error_before_exec or result.error_in_exec
     ran += 1
+    # what this cell exported is importable from now on (a chapter's exported import cell may name what the
+    # same chapter exported earlier: the package module it writes needs the import)
+    for mod, names in c["exports"].items():
+        exported.setdefault(mod, {}).update(dict.fromkeys(names, c["page"]))
     if err is not None:
         first = next((ln for ln in c["code"].split("\n") if ln.strip()), "").strip()
         print(json.dumps({"ok": False, "page": c["page"], "cell": c["cell"], "first": first,
