@@ -123,7 +123,7 @@ test-matrix: check
 preview: export $(KATEX)
 	$(BUILD) preview
 
-# The benchmark of book/12_fast.ipynb (about 2 minutes): this package against micrograd 0.1.0 (installed into
+# The benchmark of book/12_fast.ipynb (about 4 to 5 minutes): this package against micrograd 0.1.0 (installed into
 # .build/ by the script) and plain floats; writes book/_data/bench.json and bench.md, which the chapter reads.
 bench: setup
 	$(PY) book/_tools/bench.py

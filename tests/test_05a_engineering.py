@@ -188,7 +188,7 @@ def find_original():
 path = find_original()
 if path is None:
     original = None
-    print("micrograd 0.1.0 is not installed in .build/ (`make bench` installs it), so it is not shown here.")
+    print("micrograd 0.1.0 is not installed in .build/ (`make original` installs it), so it is not shown here.")
 else:
     spec = importlib.util.spec_from_file_location("micrograd_0_1_0_engine", path)
     original = importlib.util.module_from_spec(spec)

@@ -471,3 +471,45 @@ _checks.run('freed_at_once', _cell_freed_at_once)
 def test_freed_at_once():
     _checks.report('freed_at_once')
 
+
+
+def _cell_exercise_1():
+    # book/13_differences.ipynb, cell 36
+    leaf = Value(3.0)
+    assert len(leaf._prev) == 0 and len((leaf * leaf)._prev) == 2 and len(set((leaf * leaf)._prev)) == 1
+    if orig:
+        oleaf = orig.Value(3.0)
+        assert len(oleaf._prev) == 0 and len((oleaf * oleaf)._prev) == 1 and len(set((oleaf * oleaf)._prev)) == 1
+
+
+_checks.run('exercise_1', _cell_exercise_1)
+
+
+def test_exercise_1():
+    _checks.report('exercise_1')
+
+
+
+def _cell_exercise_2():
+    # book/13_differences.ipynb, cell 38
+    def twice_reset(V):
+        "a.grad after two backward() calls on d = (a*b)*a, the interior grad set back to 0 between them."
+        a, b = V(2.0), V(3.0)
+        e = a * b
+        d = e * a
+        d.backward()
+        e.grad = 0.0
+        d.backward()
+        return a.grad
+
+    assert twice_reset(Value) == 24.0
+    if orig:
+        assert twice_reset(orig.Value) == 24.0
+
+
+_checks.run('exercise_2', _cell_exercise_2)
+
+
+def test_exercise_2():
+    _checks.report('exercise_2')
+
