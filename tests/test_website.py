@@ -652,6 +652,10 @@ def test_chapter_04_stepper_is_the_hand_computation(context, base):
         s.locator("button[data-go=next]").click()
         want.update({v: grad[v] for v in fills})
         assert by_label() == (want, [node]), f"chapter 04, after {k} clicks on next: {by_label()}, want {(want, [node])}"
+        if k == 2:  # mid-way: L highlighted, d, f and L filled in, a, b, c and e still blank
+            assert len(want) == 3 < len(grad)
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            s.screenshot(path=str(SHOTS / "book-04_chain_rule-stepper-step2.png"))
     s.locator("button[data-go=start]").click()
     assert by_label() == ({}, [])
     s.locator("button[data-go=end]").click()

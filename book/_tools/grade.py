@@ -212,6 +212,10 @@ def grade_chapter(wb: Path, nb: Path, order: list[str], python: str = sys.execut
         t = Path(tmp)
         package_after(wb, nb.stem, order, t / "pkg")
         shutil.copytree(wb / "book", t / "book", ignore=shutil.ignore_patterns("*.ipynb", "__pycache__", ".*"))
+        original = ROOT / ".build" / "micrograd-0.1.0"   # the chapters that compare with it look in .build/ above them
+        if original.exists():
+            (t / ".build").mkdir()
+            (t / ".build" / "micrograd-0.1.0").symlink_to(original, target_is_directory=True)
         (t / "tests").mkdir()
         shutil.copy(ROOT / "tests" / "_chapters.py", t / "tests")
         text = test_module(nb, wb)
