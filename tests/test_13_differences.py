@@ -227,7 +227,9 @@ if orig:
     theirs = moons_demo(orig.Value, orig.MLP(2, [16, 16, 1]))
     worst_loss = max(abs(a[0] - b[0]) for a, b in zip(ours, theirs))
     worst_grad = max(abs(g - h) for a, b in zip(ours, theirs) for g, h in zip(a[1], b[1]))
-    print(f"largest difference over 100 steps: loss {worst_loss:.1e}, gradient {worst_grad:.1e}")
+    # the original adds gradients in the order of a set, which changes from run to run in the last digits,
+    # so the page shows the bound, not the run's own figures
+    print(f"largest difference over 100 steps: loss and gradients below 1e-15: {max(worst_loss, worst_grad) < 1e-15}")
 ours[0][0], ours[-1][0]
 
 
