@@ -3,13 +3,18 @@
 from _chapters import Checks as _Checks  # tests/_chapters.py: runs the checks in chapter order
 
 _checks = _Checks()
-# book/07_neuron.ipynb, cell 2
+# book/07_neuron.ipynb, cell 3
+import math
 import random
+import statistics
+
+import matplotlib.pyplot as plt
+import numpy as np
 
 from micrograd.engine import Value, _topo
 from micrograd.numeric import central_slope
 from micrograd.viz import draw_dot
-# book/07_neuron.ipynb, cell 4
+# book/07_neuron.ipynb, cell 5
 x = [1.5, -2.0]
 w = [Value(0.5, label="w0"), Value(-0.25, label="w1")]
 b = Value(0.1, label="b")
@@ -19,7 +24,7 @@ z.data, y.data
 
 
 def _cell_hand_neuron():
-    # book/07_neuron.ipynb, cell 6
+    # book/07_neuron.ipynb, cell 7
     assert abs(z.data - 1.35) < 1e-15
     assert y.data == z.data
 
@@ -30,7 +35,52 @@ _checks.run('hand_neuron', _cell_hand_neuron)
 def test_hand_neuron():
     _checks.report('hand_neuron')
 
-# book/07_neuron.ipynb, cell 8
+# book/07_neuron.ipynb, cell 9
+def hand_z(x0, x1):
+    "The hand-made neuron's pre-activation b + w0*x0 + w1*x1 at the input (x0, x1), as a Value."
+    return b + w[0] * x0 + w[1] * x1
+
+[hand_z(*p).data for p in ((-0.2, 0.0), (0.0, 0.4), (0.0, 1.0))], hand_z(1.5, -2.0).relu().data
+# book/07_neuron.ipynb, cell 10
+grid = np.linspace(-3, 3, 121)
+ys = np.array([[hand_z(x0, x1).relu().data for x0 in grid.tolist()] for x1 in grid.tolist()])
+fig, ax = plt.subplots(figsize=(4.6, 3.8))
+shade = ax.imshow(ys, origin="lower", extent=(-3, 3, -3, 3), cmap="Greens", vmin=0)
+fig.colorbar(shade, ax=ax, label="output y = relu(z)")
+ax.axline((-0.2, 0.0), slope=2.0, color="k", linestyle="--", linewidth=1.2, label="z = 0: x1 = 2 x0 + 0.4")
+ax.plot([1.5], [-2.0], "ko")
+ax.annotate("y = 1.35", (1.5, -2.0), xytext=(0.3, -2.7), fontsize=9)
+ax.set(xlim=(-3, 3), ylim=(-3, 3), xlabel="x0", ylabel="x1")
+ax.legend(loc="upper left", fontsize=9)
+plt.show()
+
+
+def _cell_neuron_plane():
+    # book/07_neuron.ipynb, cell 12
+    assert [hand_z(*p).data for p in ((-0.2, 0.0), (0.0, 0.4))] == [0.0, 0.0]   # the line crosses the axes there
+    assert -w[0].data / w[1].data == 2.0                                      # its slope
+    for t in (-1.7, -0.5, 0.3, 1.3):                                         # every point of x1 = 2 x0 + 0.4 gives z = 0
+        assert abs(hand_z(t, 2 * t + 0.4).data) < 1e-15
+    assert abs(hand_z(0.0, 1.0).data + 0.15) < 1e-15 and hand_z(0.0, 1.0).relu().data == 0.0
+    assert hand_z(0.0, 0.0).data == 0.1 and hand_z(1.5, -2.0).relu().data == 1.35
+    gx, gy = np.meshgrid(grid, grid)
+    above = gy > 2 * gx + 0.4 + 1e-9
+    assert (ys[above] == 0.0).all() and (ys[gy < 2 * gx + 0.4 - 1e-9] > 0).all()  # 0 on one side, positive on the other
+    norm = math.hypot(w[0].data, w[1].data)
+    dist = abs(2 * 1.5 - (-2.0) + 0.4) / math.sqrt(5)                        # from (1.5, -2) to the line
+    assert round(norm, 3) == 0.559 and round(dist, 3) == 2.415 and abs(norm * dist - 1.35) < 1e-12
+    assert abs(ys.max() - 2.35) < 1e-12 and ys[0, -1] == ys.max()              # row x1 = -3, column x0 = 3
+    live = ~above
+    assert np.allclose(ys[live], norm * np.abs(2 * gx[live] - gy[live] + 0.4) / math.sqrt(5), atol=1e-12)
+
+
+_checks.run('neuron_plane', _cell_neuron_plane)
+
+
+def test_neuron_plane():
+    _checks.report('neuron_plane')
+
+# book/07_neuron.ipynb, cell 14
 from micrograd.engine import dot
 
 def n_nodes(root):
@@ -43,7 +93,7 @@ n_nodes(chained), n_nodes(fused)
 
 
 def _cell_node_counts():
-    # book/07_neuron.ipynb, cell 10
+    # book/07_neuron.ipynb, cell 16
     assert n_nodes(chained) == 10 and n_nodes(fused) == 7
     assert chained.data == fused.data == 1.35
     ws16 = [Value(0.1 * i) for i in range(16)]
@@ -58,7 +108,7 @@ _checks.run('node_counts', _cell_node_counts)
 def test_node_counts():
     _checks.report('node_counts')
 
-# book/07_neuron.ipynb, cell 12
+# book/07_neuron.ipynb, cell 18
 rng = random.Random(2024)
 same_order = other_order = 0
 for _ in range(1000):
@@ -73,7 +123,7 @@ same_order, other_order
 
 
 def _cell_same_bits():
-    # book/07_neuron.ipynb, cell 14
+    # book/07_neuron.ipynb, cell 20
     assert same_order == 1000
     assert other_order == 509
     assert (1.0 + 1e16) - 1e16 == 0.0 and (1e16 - 1e16) + 1.0 == 1.0
@@ -86,17 +136,17 @@ _checks.run('same_bits', _cell_same_bits)
 def test_same_bits():
     _checks.report('same_bits')
 
-from micrograd.nn import Module  # book/07_neuron.ipynb, cell 17
-from micrograd.nn import _check_size  # book/07_neuron.ipynb, cell 19
-from micrograd.nn import Neuron  # book/07_neuron.ipynb, cell 20
-# book/07_neuron.ipynb, cell 22
+from micrograd.nn import Module  # book/07_neuron.ipynb, cell 23
+from micrograd.nn import _check_size  # book/07_neuron.ipynb, cell 25
+from micrograd.nn import Neuron  # book/07_neuron.ipynb, cell 26
+# book/07_neuron.ipynb, cell 28
 random.seed(5)
 neuron = Neuron(3)
 neuron, [round(p.data, 4) for p in neuron.parameters()]
 
 
 def _cell_neuron_init():
-    # book/07_neuron.ipynb, cell 23
+    # book/07_neuron.ipynb, cell 29
     assert repr(neuron) == "Neuron(3, relu)" and repr(Neuron(2, nonlin=False)) == "Neuron(2, linear)"
     assert len(neuron.parameters()) == 4 and neuron.parameters()[-1] is neuron.b
     rng = random.Random(5)
@@ -111,7 +161,7 @@ _checks.run('neuron_init', _cell_neuron_init)
 def test_neuron_init():
     _checks.report('neuron_init')
 
-# book/07_neuron.ipynb, cell 25
+# book/07_neuron.ipynb, cell 31
 xv = [Value(0.5, label="x0"), Value(-1.0, label="x1"), Value(2.0, label="x2")]
 for i, p in enumerate(neuron.w):
     p.label = f"w{i}"
@@ -121,7 +171,7 @@ out.data
 
 
 def _cell_neuron_forward():
-    # book/07_neuron.ipynb, cell 27
+    # book/07_neuron.ipynb, cell 33
     assert abs(out.data - 0.8201019786310297) < 1e-15
     assert out._op == "ReLU" and out._prev[0]._op == "dot"
     assert n_nodes(out) == 9
@@ -133,16 +183,16 @@ _checks.run('neuron_forward', _cell_neuron_forward)
 def test_neuron_forward():
     _checks.report('neuron_forward')
 
-# book/07_neuron.ipynb, cell 28
+# book/07_neuron.ipynb, cell 34
 draw_dot(out)
-# book/07_neuron.ipynb, cell 30
+# book/07_neuron.ipynb, cell 36
 out.backward()
 grads = [p.grad for p in neuron.parameters()]
 xgrads = [v.grad for v in xv]
 grads, [round(g, 4) for g in xgrads]
-# book/07_neuron.ipynb, cell 32
+# book/07_neuron.ipynb, cell 38
 draw_dot(out)
-# book/07_neuron.ipynb, cell 34
+# book/07_neuron.ipynb, cell 40
 chain = Neuron(3, fused=False)
 chain.w, chain.b = neuron.w, neuron.b      # the same parameters, now summed node by node
 neuron.zero_grad()
@@ -150,12 +200,12 @@ for v in xv: v.grad = 0.0            # a fresh start for the inputs' gradients t
 out_chain = chain(xv)
 out_chain.backward()
 n_nodes(out_chain), [v._op for v in _topo(out_chain) if v._prev], out_chain.data == out.data
-# book/07_neuron.ipynb, cell 35
+# book/07_neuron.ipynb, cell 41
 draw_dot(out_chain)
 
 
 def _cell_unfused_graph():
-    # book/07_neuron.ipynb, cell 37
+    # book/07_neuron.ipynb, cell 43
     ops = [v._op for v in _topo(out_chain) if v._prev]
     assert n_nodes(out_chain) == 14 and ops == ["*", "+", "*", "+", "*", "+", "ReLU"]
     assert out_chain.data == out.data
@@ -173,7 +223,7 @@ _checks.run('unfused_graph', _cell_unfused_graph)
 def test_unfused_graph():
     _checks.report('unfused_graph')
 
-# book/07_neuron.ipynb, cell 39
+# book/07_neuron.ipynb, cell 45
 def count_ops(root):
     "How many nodes of each op a graph has, found by walking `_prev` from the root."
     counts, seen, todo = {}, set(), [root]
@@ -201,7 +251,7 @@ count_ops(out_chain), count_ops(out), [len(s) for s in edges(out_chain)]
 
 
 def _cell_graph_walks():
-    # book/07_neuron.ipynb, cell 40
+    # book/07_neuron.ipynb, cell 46
     assert count_ops(out_chain) == {"*": 3, "+": 3, "ReLU": 1} and count_ops(out) == {"dot": 1, "ReLU": 1}
     nodes, pairs = edges(out_chain)
     assert len(nodes) == 14 and len(pairs) == 13     # two edges into each product and each sum, one into the ReLU
@@ -214,13 +264,14 @@ _checks.run('graph_walks', _cell_graph_walks)
 def test_graph_walks():
     _checks.report('graph_walks')
 
-from micrograd.numeric import numeric_grad  # book/07_neuron.ipynb, cell 42
+from micrograd.numeric import numeric_grad  # book/07_neuron.ipynb, cell 48
 
 
 def _cell_neuron_backward():
-    # book/07_neuron.ipynb, cell 43
+    # book/07_neuron.ipynb, cell 49
     assert grads == [0.5, -1.0, 2.0, 1.0]
     assert xgrads == [p.data for p in neuron.w]
+    assert out.grad == 1.0 and out._prev[0].grad == 1.0          # the ReLU and the dot node
     for v, g in zip(neuron.parameters() + xv, grads + xgrads):
         assert abs(g - numeric_grad(lambda: neuron(xv), v)) < 1e-8
 
@@ -234,7 +285,7 @@ def test_neuron_backward():
 
 
 def _cell_dead_neuron():
-    # book/07_neuron.ipynb, cell 45
+    # book/07_neuron.ipynb, cell 51
     xneg = [Value(-0.5), Value(1.0), Value(-2.0)]
     neuron.zero_grad()
     dead = neuron(xneg)
@@ -255,7 +306,7 @@ _checks.run('dead_neuron', _cell_dead_neuron)
 def test_dead_neuron():
     _checks.report('dead_neuron')
 
-# book/07_neuron.ipynb, cell 47
+# book/07_neuron.ipynb, cell 53
 neuron.zero_grad()
 again = neuron(xv)
 again.backward()
@@ -268,7 +319,7 @@ once, twice, after
 
 
 def _cell_zero_grad():
-    # book/07_neuron.ipynb, cell 49
+    # book/07_neuron.ipynb, cell 55
     assert twice == [2 * g for g in once] and once == [0.5, -1.0, 2.0, 1.0]
     assert after == [0.0, 0.0, 0.0, 0.0]
     assert Module().parameters() == [] and Module().zero_grad() is None
@@ -280,10 +331,121 @@ _checks.run('zero_grad', _cell_zero_grad)
 def test_zero_grad():
     _checks.report('zero_grad')
 
+# book/07_neuron.ipynb, cell 57
+data = [([-2.0, 1.0], 2.0), ([-1.0, -1.0], 1.0), ([1.0, 0.5], 1.0), ([2.0, -1.0], 2.0)]
+
+def train(hidden, top, steps=50, lr=0.02):
+    "Gradient descent on the squared error of top(hidden outputs); the loss before each step."
+    params = [p for n in hidden + [top] for p in n.parameters()]
+    losses = []
+    for _ in range(steps):
+        loss = Value(0.0)
+        for xs, target in data:
+            err = top([n(xs) for n in hidden]) - target
+            loss = loss + err * err
+        for p in params:
+            p.grad = 0.0
+        loss.backward()
+        for p in params:
+            p.data -= lr * p.grad
+        losses.append(loss.data)
+    return losses
+# book/07_neuron.ipynb, cell 59
+twins, twin_top = [Neuron(2), Neuron(2)], Neuron(2, nonlin=False)
+for n in twins:
+    n.w[0].data, n.w[1].data = 0.3, -0.2
+for v in twin_top.w:
+    v.data = 0.5
+twin_losses = train(twins, twin_top)
+
+random.seed(2)
+pair, pair_top = [Neuron(2), Neuron(2)], Neuron(2, nonlin=False)
+pair_losses = train(pair, pair_top)
+[[round(p.data, 3) for p in n.parameters()] for n in twins + pair], round(twin_losses[-1], 3), round(pair_losses[-1], 3)
+
+
+def _cell_symmetry():
+    # book/07_neuron.ipynb, cell 61
+    assert [p.data for p in twins[0].parameters()] == [p.data for p in twins[1].parameters()]   # exactly equal
+    assert twins[0].w[0].data != 0.3 and twin_top.w[0].data == twin_top.w[1].data != 0.5     # they did move
+    assert [round(p.data, 3) for p in twins[0].parameters()] == [0.233, -0.295, -0.098]
+    assert round(twin_losses[0], 2) == 7.08 and abs(twin_losses[-1] - 0.667) < 5e-4
+    assert [round(p.data, 3) for p in pair[0].w] == [1.322, 0.222] and [round(p.data, 3) for p in pair[1].w] == [-1.332, -0.061]
+    assert abs(pair_losses[-1] - 0.043) < 5e-4
+    assert [p.grad for p in twins[0].parameters()] == [p.grad for p in twins[1].parameters()]  # the last step's too
+    more = train(twins, twin_top, steps=200)
+    assert abs(more[-1] - 0.667) < 5e-4 and [p.data for p in twins[0].parameters()] == [p.data for p in twins[1].parameters()]
+
+
+_checks.run('symmetry', _cell_symmetry)
+
+
+def test_symmetry():
+    _checks.report('symmetry')
+
+# book/07_neuron.ipynb, cell 63
+inputs = random.Random(1)
+random.seed(0)
+pre = {}                      # n -> (pre-activations with U[-1, 1], with PyTorch's U(-1/sqrt n, 1/sqrt n))
+for nin in (2, 16, 64):
+    ours, torch_like = [], []
+    for _ in range(2000):
+        cell = Neuron(nin, nonlin=False)
+        xs = [inputs.uniform(-math.sqrt(3), math.sqrt(3)) for _ in range(nin)]
+        ours.append(cell(xs).data)
+        for p in cell.w:
+            p.data /= math.sqrt(nin)
+        torch_like.append(cell(xs).data)
+    pre[nin] = ours, torch_like
+{nin: (round(statistics.pstdev(o), 3), round(statistics.pstdev(t), 3)) for nin, (o, t) in pre.items()}
+# book/07_neuron.ipynb, cell 65
+ours16, torch16 = pre[16]
+fig, ax = plt.subplots(figsize=(5, 3.4))
+bins = np.linspace(-9, 11, 81)
+ax.hist(ours16, bins=bins, alpha=0.6, label=f"U[-1, 1]: sd {statistics.pstdev(ours16):.3f}")
+ax.hist(torch16, bins=bins, alpha=0.6, label=f"U(±1/4), PyTorch: sd {statistics.pstdev(torch16):.3f}")
+ax.set(xlabel="pre-activation z of a Neuron(16)", ylabel="neurons (of 2000)")
+ax.legend(fontsize=9)
+plt.show()
+
+
+def _cell_init_scale():
+    # book/07_neuron.ipynb, cell 67
+    for nin, (o, t) in pre.items():                       # within 1.5% of sqrt(n/3) and of 1/sqrt(3)
+        assert abs(statistics.pstdev(o) / math.sqrt(nin / 3) - 1) < 0.015
+        assert abs(statistics.pstdev(t) / (1 / math.sqrt(3)) - 1) < 0.015
+        assert abs(statistics.pstdev(t) - statistics.pstdev(o) / math.sqrt(nin)) < 1e-12
+    measured = [round(statistics.pstdev(side[k]), 3) for side in ([o for o, _ in pre.values()], [t for _, t in pre.values()]) for k in range(3)]
+    assert measured == [0.828, 2.281, 4.653, 0.585, 0.570, 0.582]
+    assert [round(math.sqrt(n / 3), 3) for n in (2, 16, 64)] == [0.816, 2.309, 4.619] and round(1 / math.sqrt(3), 3) == 0.577
+    assert round(math.sqrt(16 / 3), 1) == 2.3
+    assert [round(min(ours16), 1), round(max(ours16), 1), round(min(torch16), 1), round(max(torch16), 1)] == [-8.2, 10.2, -2.1, 2.6]
+    # the MLP chapter's untrained MLP(2, [16, 16, 1]): its neurons, drawn in its order after random.seed(42)
+    random.seed(42)
+    layers = [[Neuron(2) for _ in range(16)], [Neuron(16) for _ in range(16)], [Neuron(16, nonlin=False)]]
+    def forward(xs):
+        for layer in layers:
+            xs = [n(xs) for n in layer]
+        return xs[0].data
+    assert abs(forward([1.0, -2.0]) - 4.199) < 5e-4
+    for layer, nin in zip(layers, (2, 16, 16)):
+        for n in layer:
+            for p in n.w:
+                p.data /= math.sqrt(nin)
+    assert abs(forward([1.0, -2.0]) - 4.199140894797673 / (math.sqrt(2) * 4 * 4)) < 1e-12
+    assert round(forward([1.0, -2.0]), 3) == 0.186
+
+
+_checks.run('init_scale', _cell_init_scale)
+
+
+def test_init_scale():
+    _checks.report('init_scale')
+
 
 
 def _cell_bad_input():
-    # book/07_neuron.ipynb, cell 51
+    # book/07_neuron.ipynb, cell 69
     for bad in (0, -3, 2.5, True, "3"):
         try:
             Neuron(bad)
@@ -310,7 +472,7 @@ def test_bad_input():
 
 
 def _cell_exercises():
-    # book/07_neuron.ipynb, cell 53
+    # book/07_neuron.ipynb, cell 71
     # 1. chained: 2n+1 leaves, n products, n sums, 1 ReLU = 4n + 2; dot: 2n+1 leaves, 1 dot, 1 ReLU = 2n + 3
     for k in (1, 2, 5, 16):
         ws_k = [Value(0.5) for _ in range(k)]
@@ -329,6 +491,19 @@ def _cell_exercises():
         neuron.zero_grad()
         neuron(xs_k).backward()
         assert all(p.grad == 0.0 for p in neuron.parameters())
+
+    # 4. 64 a^2 / 3 = 1, so a = sqrt(3) / 8, about 0.217
+    a64 = math.sqrt(3) / 8
+    assert round(a64, 3) == 0.217 and abs(64 * a64 ** 2 / 3 - 1) < 1e-12
+    random.seed(0)
+    inputs = random.Random(1)
+    zs = []
+    for _ in range(2000):
+        cell = Neuron(64, nonlin=False)
+        for p in cell.w:
+            p.data *= a64                         # U[-1, 1] scaled to U[-a, a]
+        zs.append(cell([inputs.uniform(-math.sqrt(3), math.sqrt(3)) for _ in range(64)]).data)
+    assert abs(statistics.pstdev(zs) - 1) < 0.03
 
 
 _checks.run('exercises', _cell_exercises)
