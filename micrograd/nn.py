@@ -86,12 +86,14 @@ class Layer(Module):
 class MLP(Module):
     "A multi-layer perceptron: ReLU layers, then a linear output layer."
 
-    def __init__(self, nin: int, nouts: list):
+    def __init__(self, nin: int, nouts: list, fused: bool = True):
         if isinstance(nouts, int) or not nouts:
             raise ValueError(f"MLP needs a non-empty list of layer sizes in nouts, got {nouts!r}")
+        if not isinstance(fused, bool):
+            raise TypeError(f"MLP: fused must be True or False, got {fused!r}")
         sizes = [_check_size("nin", nin), *nouts]
         last = len(nouts) - 1
-        self.layers = [Layer(n_in, n_out, nonlin=k < last)  # every layer but the last is ReLU
+        self.layers = [Layer(n_in, n_out, nonlin=k < last, fused=fused)  # every layer but the last is ReLU
                        for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
 
     def __call__(self, x):

@@ -77,12 +77,13 @@ import html, json, math, re
 class Stepper:
     "A backward pass recorded step by step: the grads filled in after each step. Displays as a widget."
 
-    def __init__(self, root: Value, nodes: list, steps: list, grads: list, caption: str = "", alt: str = ""):
+    def __init__(self, root: Value, nodes: list, steps: list, grads: list, caption: str = "", alt: str = "",
+                 rankdir: str = "LR"):
         self.root, self.nodes = root, nodes   # in `_nodes` order: node i is `v{i}` in the drawing
         self.caption, self.alt = caption, alt # the figure's caption, and what the drawing shows, for screen readers
         self.steps = steps                    # step k (from 1): (node, kids, written)
         self.grads = grads                    # state k (from 0): {node: grad} of the grads filled in so far
-        self.graph = draw_dot(root)           # the drawing of the last state
+        self.graph = draw_dot(root, rankdir)  # the drawing of the last state, laid out in direction `rankdir`
         self._svg = None                      # its SVG, made when first displayed
 
     def __len__(self) -> int:
@@ -109,10 +110,12 @@ def _step_tuple(step, i: int, known: set) -> tuple:
     return node, fn, kids
 
 # %% ../book/04_chain_rule.ipynb #cell-038
-def step_through(root: Value, steps: list, caption: str = "", alt: str = "") -> Stepper:
+def step_through(root: Value, steps: list, caption: str = "", alt: str = "", rankdir: str = "LR") -> Stepper:
     "Seed `root.grad = 1`, then run `steps`, (node, fn) pairs, one at a time from blank grads; record each state."
     if not isinstance(root, Value):
         raise TypeError(f"step_through: expected a Value, got {type(root).__name__} {root!r}")
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"step_through: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     nodes = _nodes(root)
     known = set(nodes)
     plan = [_step_tuple(s, i, known) for i, s in enumerate(steps, 1)]
@@ -129,7 +132,7 @@ def step_through(root: Value, steps: list, caption: str = "", alt: str = "") -> 
         filled.update(written, [node])
         done.append((node, tuple(kids), written))
         grads.append({v: v.grad for v in nodes if v in filled})
-    return Stepper(root, nodes, done, grads, caption, alt)
+    return Stepper(root, nodes, done, grads, caption, alt, rankdir)
 
 # %% ../book/04_chain_rule.ipynb #cell-044
 def _number(g: float) -> str:

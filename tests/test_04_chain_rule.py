@@ -273,8 +273,9 @@ def through_e():     # e = a * b
 stepper = step_through(
     L, [(L, through_L), (d, through_d), (e, through_e)],
     caption="L = (a·b + c)·f, the hand computation replayed one node at a time: the seed, then L, d and e.",
-    alt="The graph of L = (a*b + c)*f from left to right: a and b feed a * node making e, e and c a + node "
-        "making d, d and f a * node making L. The boxes show data and, once a step has reached them, grad.")
+    alt="The graph of L = (a*b + c)*f from top to bottom: a and b feed a * node making e, e and c a + node "
+        "making d, d and f a * node making L. The boxes show data and, once a step has reached them, grad.",
+    rankdir="TB")
 [{v.label: g for v, g in state.items()} for state in stepper.grads]
 
 
@@ -287,10 +288,13 @@ def _cell_stepper_states():
     assert [(node.label, [k.label for k in kids], [w.label for w in written]) for node, kids, written in stepper.steps] == [
         ("L", [], ["L"]), ("L", ["d", "f"], ["d", "f"]), ("d", ["e", "c"], ["e", "c"]), ("e", ["a", "b"], ["a", "b"])]
     assert {v.label: v.grad for v in stepper.nodes} == want[-1]      # the graph is left in the last state
+    assert stepper.graph.source.startswith("digraph {\n\tgraph [rankdir=TB]\n")       # drawn top to bottom
+    assert step_through(Value(1.0), []).graph.source.startswith("digraph {\n\tgraph [rankdir=LR]\n")  # the default
     for bad, kind, words in [(lambda: step_through(2.0, []), TypeError, "expected a Value, got float"),
                              (lambda: step_through(L, [(Value(1.0), through_L)]), ValueError, "step 1 names"),
                              (lambda: step_through(L, [(L, "through_L")]), TypeError, "must be callable"),
-                             (lambda: step_through(L, [through_L]), TypeError, "(node, fn) or (node, fn, kids)")]:
+                             (lambda: step_through(L, [through_L]), TypeError, "(node, fn) or (node, fn, kids)"),
+                             (lambda: step_through(L, [], rankdir="down"), ValueError, "rankdir must be 'LR', 'TB'")]:
         try:
             bad()
         except kind as err:
@@ -353,7 +357,7 @@ def test_stepper_html():
 def _cell_stepper_drawing():
     # book/04_chain_rule.ipynb, cell 75
     import html, re
-    drawn = draw_dot(L).pipe(format="svg", encoding="utf-8")
+    drawn = draw_dot(L, rankdir="TB").pipe(format="svg", encoding="utf-8")
     shapes = lambda svg: re.findall(r' (?:points|d|cx|cy|x|y)="[^"]*"', svg)
     assert shapes(stepper._svg) == shapes(drawn) and len(shapes(drawn)) > 50
     fields = sorted(html.unescape(t) for t in re.findall(r">(grad [^<]*)</text>", drawn))
@@ -371,9 +375,14 @@ def _cell_stepper_drawing():
             x, y = out._prev
             gx, gy = (y.data, x.data) if out._op == "*" else (1.0, 1.0)
             return lambda: (setattr(x, "grad", gx * out.grad), setattr(y, "grad", gy * out.grad))
-        return step_through(L, [(L, rule(L)), (d, rule(d)), (e, rule(e))], stepper.caption, stepper.alt)
+        return step_through(L, [(L, rule(L)), (d, rule(d)), (e, rule(e))], stepper.caption, stepper.alt, "TB")
 
     assert replay()._repr_html_() == stepper._repr_html_()
+
+    width = lambda svg: float(re.search(r'<svg [^>]*width="([\d.]+)pt"', svg)[1])   # graphviz's points, 3/4 px
+    column = 600                                                 # the text column, about 800 px
+    left_to_right = width(draw_dot(L).pipe(format="svg", encoding="utf-8"))
+    assert width(stepper._svg) < column < left_to_right and width(stepper._svg) < left_to_right / 2
 
 
 _checks.run('stepper_drawing', _cell_stepper_drawing)

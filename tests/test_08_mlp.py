@@ -59,6 +59,7 @@ def _cell_mlp_size():
     assert isinstance(score, Value)
     assert [type(layer.neurons[0]).__name__ for layer in model.layers] == ["Neuron"] * 3
     assert [layer.neurons[0].nonlin for layer in model.layers] == [True, True, False]
+    assert all(n.fused for layer in model.layers for n in layer.neurons)   # fused by default
     assert isinstance(MLP(2, [3, 2])([1.0, -2.0]), list)   # several outputs: a list
 
 
@@ -206,6 +207,45 @@ def test_tiny():
 # book/08_mlp.ipynb, cell 29
 draw_dot(yt)
 # book/08_mlp.ipynb, cell 31
+random.seed(7)
+tiny_chain = MLP(2, [2, 1], fused=False)
+yc = tiny_chain(xt)
+ops = lambda nodes: sorted(v._op for v in nodes)
+yc.data, len(_topo(yc)), ops(_topo(yc))
+
+
+def _cell_tiny_unfused():
+    # book/08_mlp.ipynb, cell 32
+    def walk(root) -> list:
+        "Every distinct node reachable from `root` through `_prev` (either package)."
+        seen, todo = {}, [root]
+        while todo:
+            v = todo.pop()
+            if id(v) not in seen:
+                seen[id(v)] = v
+                todo.extend(v._prev)
+        return list(seen.values())
+
+    assert [p.data for p in tiny_chain.parameters()] == [p.data for p in tiny.parameters()]   # the same weights
+    assert not any(n.fused for layer in tiny_chain.layers for n in layer.neurons)
+    assert all(n.fused for layer in tiny.layers for n in layer.neurons)            # the default is unchanged
+    assert yc.data == yt.data                                        # the same sums, in the same order
+    assert len(_topo(yt)) == 16 and ops(_topo(yt)).count("dot") == 3
+    assert len(_topo(yc)) == 25 and ops(_topo(yc)) == sorted([""] * 11 + ["*"] * 6 + ["+"] * 6 + ["ReLU"] * 2)
+    if orig is not None:                                             # micrograd 0.1.0's network, same seed
+        random.seed(7)
+        x_orig = [orig.Value(v.data) for v in xt]                    # the original engine's Value, as its nn imports it
+        yo = orig.MLP(2, [2, 1])(x_orig)
+        assert len(walk(yo)) == 25 and ops(walk(yo)) == ops(_topo(yc)) and yo.data == yc.data
+
+
+_checks.run('tiny_unfused', _cell_tiny_unfused)
+
+
+def test_tiny_unfused():
+    _checks.report('tiny_unfused')
+
+# book/08_mlp.ipynb, cell 34
 model.zero_grad()
 xin = [1.0, -2.0]
 y = model(xin)
@@ -213,7 +253,7 @@ y.backward()
 grads = [p.grad for p in model.parameters()]
 worst = max(abs(g - numeric_grad(lambda: model(xin), p)) for p, g in zip(model.parameters(), grads))
 sum(g != 0.0 for g in grads), worst
-# book/08_mlp.ipynb, cell 33
+# book/08_mlp.ipynb, cell 36
 h1 = model.layers[0].outputs(xin)
 h2 = model.layers[1].outputs(h1)
 active = [[h.data > 0 for h in h1], [h.data > 0 for h in h2], [True]]   # the linear output neuron is never off
@@ -227,7 +267,7 @@ for layer, ons, xs_ in zip(model.layers, active, inputs):
 
 
 def _cell_mlp_backward():
-    # book/08_mlp.ipynb, cell 34
+    # book/08_mlp.ipynb, cell 37
     assert len(grads) == 337
     assert worst < 1e-7
     assert sum(g != 0.0 for g in grads) == 138 and sum(g == 0.0 for g in grads) == 199
@@ -247,7 +287,7 @@ _checks.run('mlp_backward', _cell_mlp_backward)
 def test_mlp_backward():
     _checks.report('mlp_backward')
 
-# book/08_mlp.ipynb, cell 36
+# book/08_mlp.ipynb, cell 39
 half = math.sqrt(3) / 2
 directions = [(0.0, 1.0), (-half, -0.5), (half, -0.5)]      # unit vectors at 90, 210 and 330 degrees
 hexnet = MLP(2, [3, 1])
@@ -259,7 +299,7 @@ for v in output.neurons[0].w:
     v.data = -1.0
 output.neurons[0].b.data = 0.5
 [round(h.data, 4) for h in hidden.outputs([0.0, 2.0])], hexnet([0.0, 2.0]).data, hexnet([0.0, 0.0]).data
-# book/08_mlp.ipynb, cell 38
+# book/08_mlp.ipynb, cell 41
 grid = np.linspace(-2, 2, 81)
 feats = np.array([[[h.data for h in hidden.outputs([x0, x1])] for x0 in grid] for x1 in grid])
 fig, axes = plt.subplots(1, 3, figsize=(7.5, 2.7), sharey=True)
@@ -271,7 +311,7 @@ for j, ax in enumerate(axes):
     ax.set_xlabel("x0")
 axes[0].set_ylabel("x1")
 plt.show()
-# book/08_mlp.ipynb, cell 40
+# book/08_mlp.ipynb, cell 43
 scores_grid = np.array([[hexnet([x0, x1]).data for x0 in grid] for x1 in grid])
 fig, ax = plt.subplots(figsize=(4.2, 3.6))
 shade = ax.contourf(grid, grid, scores_grid, levels=np.linspace(-2.5, 0.5, 13), cmap="RdBu_r",
@@ -285,7 +325,7 @@ ax.set_xlabel("x0")
 ax.set_ylabel("x1")
 ax.set_aspect("equal")
 plt.show()
-# book/08_mlp.ipynb, cell 42
+# book/08_mlp.ipynb, cell 45
 def boundary_point(angle: float) -> list:
     "Where the score of hexnet crosses 0 on the ray from the origin at `angle`, found by bisection."
     u = (math.cos(angle), math.sin(angle))
@@ -307,7 +347,7 @@ sorted(sides), {on: round(v[0][1], 6) for on, v in sides.items()}
 
 
 def _cell_features():
-    # book/08_mlp.ipynb, cell 43
+    # book/08_mlp.ipynb, cell 46
     assert [h.data for h in hidden.outputs([0.0, 2.0])] == [1.5, 0.0, 0.0] and hexnet([0.0, 2.0]).data == -1.0
     assert hexnet([0.0, 0.0]).data == 0.5 and hexnet([0.0, 1.0]).data == 0.0      # (0, 1): on the boundary
     for j, d in enumerate(directions):        # a feature: 0 up to its unit's line, then a ramp of slope 1
@@ -332,7 +372,7 @@ def test_features():
 
 
 def _cell_bad_input():
-    # book/08_mlp.ipynb, cell 46
+    # book/08_mlp.ipynb, cell 49
     for args, msg in [((2, []), "non-empty list"), ((2, 16), "non-empty list"), ((0, [1]), "nin must be"),
                       ((2, [3, 0]), "nout must be a positive int, got 0"), ((2, [2.5]), "nout must be")]:
         try:
@@ -341,6 +381,12 @@ def _cell_bad_input():
             assert msg in str(e), (args, e)
         else:
             raise AssertionError(f"MLP{args} was accepted")
+    try:
+        MLP(2, [1], fused="no")
+    except TypeError as e:
+        assert str(e) == "MLP: fused must be True or False, got 'no'"
+    else:
+        raise AssertionError("fused='no' was accepted")
     try:
         model([1.0, 2.0, 3.0])
     except ValueError as e:
@@ -358,7 +404,7 @@ def test_bad_input():
 
 
 def _cell_exercise_1():
-    # book/08_mlp.ipynb, cell 48
+    # book/08_mlp.ipynb, cell 51
     def n_params(nin, nouts):
         "The parameter count of MLP(nin, nouts): (inputs + 1) * outputs, summed over the layers."
         sizes = [nin] + list(nouts)
@@ -376,7 +422,7 @@ def test_exercise_1():
 
 
 def _cell_exercise_2():
-    # book/08_mlp.ipynb, cell 50
+    # book/08_mlp.ipynb, cell 53
     random.seed(1)
     relu_net = MLP(2, [8, 1])
     relu_net.layers[-1].neurons[0].nonlin = True
@@ -396,7 +442,7 @@ def test_exercise_2():
 
 
 def _cell_exercise_3():
-    # book/08_mlp.ipynb, cell 52
+    # book/08_mlp.ipynb, cell 55
     random.seed(0)
     l3 = Layer(2, 3)
     random.seed(0)
@@ -413,7 +459,7 @@ def test_exercise_3():
 
 
 def _cell_exercise_4():
-    # book/08_mlp.ipynb, cell 54
+    # book/08_mlp.ipynb, cell 57
     x4 = [Value(1.0), Value(-2.0)]
     s4 = hexnet(x4)
     s4.backward()

@@ -168,13 +168,6 @@ def spine(root):
         if not rest: return out
         v = rest[0]
 
-def unfused(model):
-    "Switch every neuron of an MLP to micrograd's chain of * and + nodes; returns the model."
-    for layer in model.layers:
-        for n in layer.neurons:
-            n.fused = False
-    return model
-
 random.seed(0)
 chain = Neuron(2, fused=False)([1.0, 2.0])
 node_count(chain), spine(chain)
@@ -221,7 +214,7 @@ def moons_demo(V, model, steps=100):
     return history
 
 random.seed(1337)
-ours = moons_demo(Value, unfused(MLP(2, [16, 16, 1])))
+ours = moons_demo(Value, MLP(2, [16, 16, 1], fused=False))
 if orig:
     random.seed(1337)
     theirs = moons_demo(orig.Value, orig.MLP(2, [16, 16, 1]))
@@ -306,7 +299,19 @@ def _cell_neuron_graph():
     n = Neuron(2)
     n.fused = False
     assert node_count(n([1.0, 2.0])) == 10 and n([1.0, 2.0]).data == out.data
-    assert raises(lambda: MLP(2, [16, 1], fused=False)) is TypeError     # set n.fused on its neurons instead
+    random.seed(0)
+    chained = MLP(2, [16, 1], fused=False)                                 # every neuron as the original's chain
+    assert not any(n.fused for layer in chained.layers for n in layer.neurons)
+    random.seed(0)
+    fused_mlp = MLP(2, [16, 1])
+    assert all(n.fused for layer in fused_mlp.layers for n in layer.neurons)   # the default
+    assert chained([1.0, 2.0]).data == fused_mlp([1.0, 2.0]).data
+    assert node_count(chained([1.0, 2.0])) == 16 * 10 + 17 + 16 * 2 == 209   # 16 neurons as above; 17 parameters, * and + per input
+    if orig:
+        random.seed(0)
+        o_mlp = orig.MLP(2, [16, 1])([1.0, 2.0])
+        assert node_count(o_mlp) == node_count(chained([1.0, 2.0])) and o_mlp.data == chained([1.0, 2.0]).data
+        assert sorted(v._op for v in _walk(o_mlp)) == sorted(v._op for v in _walk(chained([1.0, 2.0])))
 
 
 _checks.run('neuron_graph', _cell_neuron_graph)

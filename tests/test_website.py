@@ -501,6 +501,31 @@ STEPPER_JS = """(w) => ({
 })"""
 
 
+# Where a stepper's highlighted nodes are, and the box that shows its drawing (.mg-scroll, which scrolls sideways when
+# the drawing is wider than the column): client rectangles, [left, top, right, bottom].
+IN_VIEW_JS = """(w) => {
+    const box = w.querySelector('.mg-scroll'), r = box.getBoundingClientRect();
+    const rect = (b) => [b.left, b.top, b.right, b.bottom];
+    return {box: rect(r), scroll_width: box.scrollWidth, client_width: box.clientWidth,
+            hi: [...w.querySelectorAll('g.node.mg-hi[data-node]')].map(g => [g.getAttribute('data-node'),
+                rect(g.getBoundingClientRect())])};
+}"""
+
+
+def assert_highlight_in_view(where: str, w) -> None:
+    """The stepper's drawing fits its box without sideways scrolling, and every highlighted node (a box, an
+    operation's ellipse) lies inside that box: a reader sees the node being processed without scrolling."""
+    got = w.evaluate(IN_VIEW_JS)
+    assert got["scroll_width"] <= got["client_width"] + 1, (
+        f"{where}: the drawing is {got['scroll_width']} px wide in a box of {got['client_width']} px: it scrolls sideways")
+    left, top, right, bottom = got["box"]
+    assert got["hi"], f"{where}: no node is highlighted"
+    for node, (l, t, r, b) in got["hi"]:
+        assert l >= left - 1 and r <= right + 1 and t >= top - 1 and b <= bottom + 1, (
+            f"{where}: the highlighted {node} at {[round(x) for x in (l, t, r, b)]} is outside the drawing's box "
+            f"{[round(x) for x in got['box']]}")
+
+
 def stepper_data(w) -> dict:
     return json.loads(w.locator("script.mg-data").first.text_content())
 
@@ -618,7 +643,8 @@ def test_steppers_work_with_the_keyboard_alone(context, base):
 def test_chapter_04_stepper_is_the_hand_computation(context, base):
     """Chapter 04's stepper of L = (a*b + c) * f, a = 2, b = -3, c = 10, f = -2: after k clicks on next, the node
     highlighted and the grads shown are those of the chain rule applied by hand, computed here: L 1, then d -2 and
-    f 4, then e -2 and c -2, then a 6 and b -4."""
+    f 4, then e -2 and c -2, then a 6 and b -4. The drawing fits the column, so the highlighted node is always in
+    view (the screenshot of step 2 shows it)."""
     a, b, c, f = 2.0, -3.0, 10.0, -2.0
     e = a * b
     d = e + c
@@ -652,6 +678,7 @@ def test_chapter_04_stepper_is_the_hand_computation(context, base):
         s.locator("button[data-go=next]").click()
         want.update({v: grad[v] for v in fills})
         assert by_label() == (want, [node]), f"chapter 04, after {k} clicks on next: {by_label()}, want {(want, [node])}"
+        assert_highlight_in_view(f"chapter 04, after {k} clicks on next", s)
         if k == 2:  # mid-way: L highlighted, d, f and L filled in, a, b, c and e still blank
             assert len(want) == 3 < len(grad)
             SHOTS.mkdir(parents=True, exist_ok=True)
