@@ -191,8 +191,9 @@ def step(V, layers, X, y, lr=0.01, dot=None):
             a = sums if i == len(layers) - 1 else [s.relu() for s in sums]
         scores.append(a[0])
     params = [p for layer in layers for w, b in layer for p in w + [b]]
-    total = (sum((1 + -yi * s).relu() for yi, s in zip(y, scores)) * (1.0 / len(X))
-             + 1e-4 * sum(p * p for p in params))
+    hinge = [(s * -yi + 1).relu() for yi, s in zip(y, scores)]   # max(0, 1 - y s), point by point
+    penalty = sum(p * p for p in params) * 1e-4                   # L2 on every parameter
+    total = sum(hinge) * (1 / len(X)) + penalty
     for p in params:
         p.grad = 0.0
     total.backward()
@@ -289,8 +290,8 @@ def test_profile_hides_gc():
     _checks.report('profile_hides_gc')
 
 # book/12_fast.ipynb, cell 27
-def collector_work(V, d=None, steps=2):
-    "Collections run, and unreachable objects they found, during `steps` training steps of engine V."
+def collector_work(V, d=None):
+    "Collections run, and unreachable objects they found, during a training step of engine V and a collection after it."
     runs, found = [0], [0]
     def count(phase, info):
         if phase == "stop":
@@ -300,8 +301,8 @@ def collector_work(V, d=None, steps=2):
     gc.collect()
     gc.callbacks.append(count)
     try:
-        for _ in range(steps):
-            step(V, net, X, y, dot=d)
+        step(V, net, X, y, dot=d)
+        gc.collect()   # the step's graph is garbage now: the last collection finds what is left of it
     finally:
         gc.callbacks.remove(count)
     return runs[0], found[0]
@@ -313,7 +314,7 @@ work
 def _cell_gc_dominates():
     # book/12_fast.ipynb, cell 28
     closures = [name for name in ENGINES if name.startswith("closures")]
-    assert all(450_000 < work[name][1] < 456_000 for name in closures)      # both steps' graphs, found as garbage
+    assert all(440_000 < work[name][1] < 465_000 for name in closures)      # the step's graph, found as garbage
     assert all(work[name][1] < 100 for name in ENGINES if name not in closures)
     assert all(work[name][0] > 0 for name in ENGINES)              # the collector runs for every engine
 
@@ -366,17 +367,12 @@ mem = {name: graph_bytes(V, d=d) for name, (V, d) in dict(ENGINES, package=(Valu
 
 def _cell_graph_bytes():
     # book/12_fast.ipynb, cell 34
+    # object sizes differ between CPython versions: only node counts and the ordering are asserted here;
+    # the bytes the text quotes are the benchmark's (checked below, with the benchmark's other figures)
     per = {name: b for name, (b, nodes) in mem.items()}
     assert mem["closures, set, dict"][1] == mem["package"][1] == 40_001 and mem["+ dot"][1] == 20_002
     assert per["closures, set, dict"] > 1.3 * per["closures, tuple, dict"] > 1.3 * 1.5 * per["rule table, tuple, dict"]
-    assert per["rule table, tuple, dict"] > 1.15 * per["+ slots"]
-    assert 100 < per["+ slots"] < 130
-    expected = {   # measured on this machine, per CPython version (+-5%)
-        (3, 11): {"closures, set, dict": 512, "closures, tuple, dict": 324, "rule table, tuple, dict": 156, "+ slots": 116, "package": 156},
-        (3, 12): {"closures, set, dict": 508, "closures, tuple, dict": 320, "rule table, tuple, dict": 148, "+ slots": 116, "package": 156},
-        (3, 13): {"closures, set, dict": 516, "closures, tuple, dict": 328, "rule table, tuple, dict": 156, "+ slots": 116, "package": 140}}
-    for name, b in expected.get(sys.version_info[:2], {}).items():
-        assert 0.95 * b < per[name] < 1.05 * b, (name, per[name])
+    assert per["rule table, tuple, dict"] > 1.15 * per["+ slots"] and per["package"] > per["+ slots"]
 
 
 _checks.run('graph_bytes', _cell_graph_bytes)
@@ -455,6 +451,11 @@ def bench_file(name):
     with urllib.request.urlopen(url, timeout=30) as r:
         return r.read().decode()
 
+def shown(x, text):
+    "Is `text` what x reads as, rounded to the significant digits that `text` shows?"
+    digits = len(text.replace(".", "").lstrip("0"))
+    return f"{x:.{digits}g}" == text
+
 bench, table = json.loads(bench_file("bench.json")), bench_file("bench.md")
 Markdown(table)
 
@@ -471,14 +472,19 @@ def _cell_ablation():
     up_off = {v: r[f"{a}@gc-off/{z}@gc-off"]["median"] for v, a, z in zip(A["variants"][1:], k, k[1:])}
     on_off = {v: r[f"abl:{v}/abl:{v}@gc-off"]["median"] for v in A["variants"]}
     ms_off = {v: t[f"abl:{v}@gc-off"]["median_s"] * 1e3 for v in A["variants"]}
-    quoted = [(up, {'closures, tuple, dict': 1.3, 'rule table, tuple, dict': 5.4, '+ slots': 1.4, '+ dot': 6.8}), (up_off, {'closures, tuple, dict': 1.3, 'rule table, tuple, dict': 0.91, '+ slots': 1.5, '+ dot': 4.9}), (on_off, {'closures, set, dict': 8.5, 'closures, tuple, dict': 9.3, 'rule table, tuple, dict': 1.4, '+ slots': 1.4, '+ dot': 1.1}), (ms, {'closures, set, dict': 896.0, 'closures, tuple, dict': 685.0, 'rule table, tuple, dict': 129.0, '+ slots': 85.0, '+ dot': 14.0}), (ms_off, {'closures, set, dict': 97.0, 'closures, tuple, dict': 77.0, 'rule table, tuple, dict': 89.0, '+ slots': 59.0, '+ dot': 12.0})]
-    for got, said in quoted:      # each figure the prose quotes, to its two digits
+    quoted = [(up, {'closures, tuple, dict': '1.3', 'rule table, tuple, dict': '5.4', '+ slots': '1.4', '+ dot': '6.8'}),
+              (up_off, {'closures, tuple, dict': '1.3', 'rule table, tuple, dict': '0.91', '+ slots': '1.5', '+ dot': '4.9'}),
+              (on_off, {'closures, set, dict': '8.5', 'closures, tuple, dict': '9.3', 'rule table, tuple, dict': '1.4', '+ slots': '1.4', '+ dot': '1.1'}),
+              (ms, {'closures, set, dict': '896', 'closures, tuple, dict': '685', 'rule table, tuple, dict': '129', '+ slots': '85', '+ dot': '14'}),
+              (ms_off, {'closures, set, dict': '97', 'closures, tuple, dict': '77', 'rule table, tuple, dict': '89', '+ slots': '59', '+ dot': '12'})]
+    for got, said in quoted:      # each figure the prose quotes, to the digits it shows
         for v, x in said.items():
-            assert abs(got[v] - x) <= 0.06 * x, (v, got[v], x)
+            assert shown(got[v], x), (v, got[v], x)
     assert {v: round(b) for v, b in B.items()} == {'closures, set, dict': 512, 'closures, tuple, dict': 324, 'rule table, tuple, dict': 156, '+ slots': 116, '+ dot': 88}
-    assert abs(r[f"{k[0]}/{k[-1]}"]["median"] - 60.0) <= 0.06 * 60.0
+    total = r[f"{k[0]}/{k[-1]}"]
+    assert shown(total["median"], "60") and shown(total["min"], "34") and shown(total["max"], "86")
     share = {v: 1 - 1 / on_off[v] for v in A["variants"]}   # the collector's share of a step, as the text quotes it
-    assert abs(share["closures, tuple, dict"] - 0.89) < 0.005 and 0.09 < share["+ dot"] < 0.115
+    assert shown(share["closures, tuple, dict"], "0.89") and shown(share["+ dot"], "0.1")
 
 
 _checks.run('ablation', _cell_ablation)
@@ -499,10 +505,9 @@ def _cell_bench_json():
     assert bench["W2"]["default_limit"]["orig"] == {"400": True, "600": False}
     targets = {x["name"].split(":")[0] + ":" + x["goal"]: x for x in bench["targets"]}
     assert all(x["unit"] for x in bench["targets"])
-    assert abs(w1["orig/book"]["median"] - 83.0) <= 0.06 * 83.0
-    assert abs(w1["book/float"]["median"] - 5.8) <= 0.06 * 5.8
+    assert shown(w1["orig/book"]["median"], "83") and shown(w1["book/float"]["median"], "5.8")
     mem_target = targets["W3:<= 150"]
-    assert mem_target["unit"] == "B" and not mem_target["met"] and 150 < mem_target["value"] < 160
+    assert mem_target["unit"] == "B" and not mem_target["met"] and shown(mem_target["value"], "152")
     assert [x["met"] for x in bench["targets"]].count(False) == 1
 
 
@@ -518,13 +523,12 @@ def _cell_chain():
     # book/12_fast.ipynb, cell 47
     rows = {row["n"]: row for row in bench["W2"]["rows"]}
     us = lambda n, impl: rows[n]["impl"][impl]["per_node_s"] * 1e6
-    for (n, impl), x in {(1000, 'orig'): 0.9, (1000, 'orig@gc-off'): 0.58, (1000, 'book@gc-off'): 0.59, (1000, 'book'): 0.67, (10000, 'orig'): 1.8, (10000, 'orig@gc-off'): 0.74, (10000, 'book@gc-off'): 0.7, (10000, 'book'): 0.77, (100000, 'orig'): 6.5, (100000, 'orig@gc-off'): 1.2, (100000, 'book@gc-off'): 0.83, (100000, 'book'): 1.3}.items():
-        assert abs(us(n, impl) - x) <= 0.06 * x, (n, impl, us(n, impl))
-    for (n, key), x in {(1000, 'orig/book'): 1.4, (100000, 'orig/book'): 4.9, (1000, 'orig@gc-off/book@gc-off'): 0.94}.items():
-        assert abs(rows[n]["ratios"][key]["median"] - x) <= 0.06 * x, (n, key)
+    for (n, impl), x in {(1000, 'orig'): '0.9', (1000, 'orig@gc-off'): '0.58', (1000, 'book@gc-off'): '0.59', (1000, 'book'): '0.67', (10000, 'orig'): '1.8', (10000, 'orig@gc-off'): '0.74', (10000, 'book@gc-off'): '0.7', (10000, 'book'): '0.77', (100000, 'orig'): '6.5', (100000, 'orig@gc-off'): '1.2', (100000, 'book@gc-off'): '0.83', (100000, 'book'): '1.3'}.items():
+        assert shown(us(n, impl), x), (n, impl, us(n, impl))
+    for (n, key), x in {(1000, 'orig/book'): '1.4', (100000, 'orig/book'): '4.9', (1000, 'orig@gc-off/book@gc-off'): '0.94'}.items():
+        assert shown(rows[n]["ratios"][key]["median"], x), (n, key)
     per_link = {n: row["impl"]["float"]["per_link_s"] * 1e6 for n, row in rows.items()}
-    lo, hi = 0.035, 0.054
-    assert abs(min(per_link.values()) - lo) <= 0.06 * lo and abs(max(per_link.values()) - hi) <= 0.06 * hi
+    assert shown(min(per_link.values()), "0.035") and shown(max(per_link.values()), "0.054")
     assert max(per_link.values()) < 2 * min(per_link.values())      # flat: no collection inside the clock
     assert all(row["impl"]["orig@gc-off"]["per_node_s"] < row["impl"]["orig"]["per_node_s"] for row in rows.values() if "orig" in row["impl"])
 
@@ -543,12 +547,28 @@ for impl, label, style in [("orig", "micrograd 0.1.0", "o-"), ("orig@gc-off", "m
     ax.loglog([row["n"] for row in rs], [row["impl"][impl]["per_link_s"] * 1e6 for row in rs], style, label=label)
 ax.set_xlabel("repetitions N")
 ax.set_ylabel("microseconds per repetition")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 plt.show()
 
 
+def _cell_chain_figure():
+    # book/12_fast.ipynb, cell 49
+    link = lambda impl: [row["impl"][impl]["per_link_s"] * 1e6 for row in bench["W2"]["rows"] if impl in row["impl"]]
+    assert shown(link("orig")[0], "3.6") and shown(link("orig")[-1], "26") and len(link("orig")) == 3
+    assert shown(min(link("orig@gc-off")), "2.3") and shown(max(link("orig@gc-off")), "4.7")
+    assert shown(link("book")[0], "2.7") and shown(link("book")[-1], "6.4") and len(link("book")) == 4
+
+
+_checks.run('chain_figure', _cell_chain_figure)
+
+
+def test_chain_figure():
+    _checks.report('chain_figure')
+
+
+
 def _cell_exercises():
-    # book/12_fast.ipynb, cell 51
+    # book/12_fast.ipynb, cell 52
     # 1. faster without the collector, but the graphs of both steps are still in memory afterwards
     closures = "abl:closures, tuple, dict"
     assert bench["ablation"]["ratios"][f"{closures}/{closures}@gc-off"]["median"] > 5   # the benchmark: on over off
@@ -561,7 +581,7 @@ def _cell_exercises():
         left = gc.collect()   # by hand, before switching it on: two steps' graphs, freed only now
     finally:
         gc.enable()
-    assert left > 100_000
+    assert 880_000 < left < 930_000
 
     # 2. a set keeps x once; the closure still counts both factors
     x = ClosuresSetDict(3.0)
@@ -576,10 +596,13 @@ def _cell_exercises():
     sq.backward()
     assert x.grad == 6.0
 
-    # 3. two levels per repetition, plus the frames already in use: just under 500
+    # 3. two levels per repetition, less the frames already in use
     if orig is not None:
-        limit = max(n for n in range(440, 520) if not fails(lambda: chain(orig.Value, n)))
-        assert 450 < limit < 500
+        frame, in_use = sys._getframe(), 0
+        while frame is not None:
+            frame, in_use = frame.f_back, in_use + 1
+        limit = next(n for n in range(600, 0, -1) if not fails(lambda: chain(orig.Value, n)))
+        assert abs(limit - (sys.getrecursionlimit() - in_use) / 2) <= 8, (limit, in_use)
 
 
 _checks.run('exercises', _cell_exercises)
