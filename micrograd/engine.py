@@ -301,9 +301,11 @@ Value.__truediv__, Value.__rtruediv__ = __truediv__, __rtruediv__
 
 # %% ../book/06_operations.ipynb #cell-025
 def _vpow(base: Value, expo: Value) -> Value:
-    "base ** expo with a Value exponent; needs base > 0, since b**e = exp(e * log b)."
+    "base ** expo with a Value exponent; needs base > 0, as the exponent's gradient is b**e * log(b)."
     b, e = base.data, expo.data
-    if b <= 0: raise _err("pow", "a Value exponent needs a positive base, as b**e = exp(e*log(b))", base)
+    if b <= 0:
+        raise _err("pow", "a Value exponent needs a positive base (its gradient b**e * log(b) needs log(b)); "
+                   "for a base that can be 0 or negative use a number exponent, x ** 2", base)
     try:
         y = b ** e
     except OverflowError:

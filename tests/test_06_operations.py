@@ -56,11 +56,19 @@ def _cell_pow_number():
         assert abs(y.data - want) < 1e-15 and abs(x.grad - dwant) < 1e-15
     assert [(Value(3.0) ** k)._op for k in (2, 0.5, -1, 2.0)] == ["**2", "**0.5", "**-1", "**2"]
     assert (Value(3.0) ** 0.1234567)._op == "**0.1234567"   # the exponent survives exactly
+    assert "%g" % 0.1234567 == "0.123457"                  # where a shortened form would not
     zero = Value(0.0)
     unit = zero**0
     unit.backward()
     assert unit.data == 1.0 and zero.grad == 0.0        # no division by zero for k = 0
     assert (Value(-2.0) ** 3).data == -8.0         # whole powers of negative numbers are fine
+    for big, says in [(lambda: 10.0 ** 400, ""), (lambda: Value(10.0) ** 400, "pow: 10.0 ** 400.0 is larger than the largest float")]:
+        try:
+            big()
+        except OverflowError as e:
+            assert str(e).startswith(says), str(e)       # Python's own message, then ours
+        else:
+            raise AssertionError("no OverflowError")
 
 
 _checks.run('pow_number', _cell_pow_number)
@@ -69,8 +77,37 @@ _checks.run('pow_number', _cell_pow_number)
 def test_pow_number():
     _checks.report('pow_number')
 
-from micrograd.engine import __truediv__, __rtruediv__, Value  # book/06_operations.ipynb, cell 20
-# book/06_operations.ipynb, cell 22
+# book/06_operations.ipynb, cell 20
+z = (-8.0) ** (1 / 3)
+try:
+    Value(-8.0) ** (1 / 3)
+except ValueError as e:
+    refused = str(e)
+z, refused
+
+
+def _cell_negative_base():
+    # book/06_operations.ipynb, cell 21
+    assert isinstance(z, complex) and abs(z - complex(1.0, math.sqrt(3.0))) < 1e-12   # 2 * e^(i pi/3)
+    assert (1 / 3).as_integer_ratio() == (6004799503160661, 2**54)
+    try:
+        math.pow(-8.0, 1 / 3)
+    except ValueError as e:
+        assert str(e) == "math domain error"
+    else:
+        raise AssertionError("math.pow gave a real power of a negative number")
+    assert refused == "pow: a negative number to the fractional power 0.3333333333333333 is not a real number (got Value(data=-8.0, grad=0.0))"
+    assert (Value(-8.0) ** 3).data == -512.0
+
+
+_checks.run('negative_base', _cell_negative_base)
+
+
+def test_negative_base():
+    _checks.report('negative_base')
+
+from micrograd.engine import __truediv__, __rtruediv__, Value  # book/06_operations.ipynb, cell 23
+# book/06_operations.ipynb, cell 25
 num, den = Value(6.0), Value(4.0)
 q = num / den
 q.backward()
@@ -78,7 +115,7 @@ q.data, num.grad, den.grad, (1 / den).data
 
 
 def _cell_division():
-    # book/06_operations.ipynb, cell 23
+    # book/06_operations.ipynb, cell 26
     assert q.data == 1.5 and num.grad == 0.25 and den.grad == -0.375 and (1 / den).data == 0.25
     six = Value(6.0)
     q4 = six / 4
@@ -100,9 +137,9 @@ _checks.run('division', _cell_division)
 def test_division():
     _checks.report('division')
 
-from micrograd.engine import _vpow, _rule_vpow, RULES  # book/06_operations.ipynb, cell 25
-from micrograd.engine import __rpow__, Value  # book/06_operations.ipynb, cell 26
-# book/06_operations.ipynb, cell 28
+from micrograd.engine import _vpow, _rule_vpow, RULES  # book/06_operations.ipynb, cell 28
+from micrograd.engine import __rpow__, Value  # book/06_operations.ipynb, cell 29
+# book/06_operations.ipynb, cell 31
 v = Value(3.0)
 two_v = 2**v
 two_v.backward()
@@ -110,13 +147,25 @@ two_v.data, v.grad
 
 
 def _cell_pow_value():
-    # book/06_operations.ipynb, cell 29
+    # book/06_operations.ipynb, cell 32
     assert two_v.data == 8.0 and abs(v.grad - 8 * math.log(2)) < 1e-14 and abs(v.grad - 5.545) < 1e-3
     vb, ve = Value(2.0), Value(3.0)
     vp = vb**ve
     vp.backward()
     assert vp.data == 8.0 and abs(vb.grad - 12.0) < 1e-14 and abs(ve.grad - 8 * math.log(2)) < 1e-14
     assert vp._op == "pow" and vp._prev == (vb, ve)
+    assert 0.0 ** 2.5 == 0.0 and 0.0 ** 0.0 == 1.0       # e -> 0**e jumps at e = 0
+    for base in (0.0, -2.0):
+        try:
+            Value(base) ** Value(2.5)
+        except ValueError as e:
+            assert str(e).startswith("pow: a Value exponent needs a positive base") and f"Value(data={base!r}" in str(e)
+        else:
+            raise AssertionError(f"base {base} was accepted")
+    z0 = Value(0.0)
+    z0_25 = z0**2.5
+    z0_25.backward()
+    assert z0_25.data == 0.0 and z0.grad == 0.0
 
 
 _checks.run('pow_value', _cell_pow_value)
@@ -125,9 +174,9 @@ _checks.run('pow_value', _cell_pow_value)
 def test_pow_value():
     _checks.report('pow_value')
 
-from micrograd.engine import exp, _rule_exp, Value, RULES  # book/06_operations.ipynb, cell 31
-from micrograd.engine import log, _rule_log, Value, RULES  # book/06_operations.ipynb, cell 33
-# book/06_operations.ipynb, cell 35
+from micrograd.engine import exp, _rule_exp, Value, RULES  # book/06_operations.ipynb, cell 34
+from micrograd.engine import log, _rule_log, Value, RULES  # book/06_operations.ipynb, cell 36
+# book/06_operations.ipynb, cell 38
 xe = Value(2.0)
 ex = xe.exp()
 lg = ex.log()
@@ -136,11 +185,12 @@ ex.data, lg.data, xe.grad
 
 
 def _cell_exp_log():
-    # book/06_operations.ipynb, cell 36
+    # book/06_operations.ipynb, cell 39
     assert ex.data == math.exp(2.0) and abs(lg.data - 2.0) < 1e-15 and abs(xe.grad - 1.0) < 1e-15
     assert abs(ex.grad - 1 / math.exp(2.0)) < 1e-16
     assert abs(math.log(1.7976931348623157e308) - 709.78) < 0.01   # where exp overflows
     assert Value(709.0).exp().data > 8.2e307
+    assert (Value(1e308) + Value(1e308)).data == math.inf and (Value(1e200) * Value(1e200)).data == math.inf
 
 
 _checks.run('exp_log', _cell_exp_log)
@@ -149,20 +199,27 @@ _checks.run('exp_log', _cell_exp_log)
 def test_exp_log():
     _checks.report('exp_log')
 
-from micrograd.engine import sigmoid, _rule_sigmoid, Value, RULES  # book/06_operations.ipynb, cell 38
-from micrograd.engine import relu, _rule_relu, Value, RULES  # book/06_operations.ipynb, cell 40
-# book/06_operations.ipynb, cell 42
+from micrograd.engine import sigmoid, _rule_sigmoid, Value, RULES  # book/06_operations.ipynb, cell 41
+from micrograd.engine import relu, _rule_relu, Value, RULES  # book/06_operations.ipynb, cell 43
+# book/06_operations.ipynb, cell 45
 [(x, Value(x).sigmoid().data, Value(x).relu().data) for x in (-2.0, 0.0, 2.0)]
 
 
 def _cell_sigmoid_relu():
-    # book/06_operations.ipynb, cell 43
+    # book/06_operations.ipynb, cell 46
     sx = Value(0.0)
     sy = sx.sigmoid()
     sy.backward()
     assert sy.data == 0.5 and sx.grad == 0.25
     assert abs(Value(2.0).sigmoid().data - 1 / (1 + math.exp(-2.0))) < 1e-16
     assert abs(Value(-2.0).sigmoid().data + Value(2.0).sigmoid().data - 1.0) < 1e-15   # sigma(-x) = 1 - sigma(x)
+    try:
+        1 / (1 + math.exp(710.0))              # the formula as written, at x = -710
+    except OverflowError:
+        pass
+    else:
+        raise AssertionError("exp(710) did not overflow")
+    assert 0.0 < Value(-710.0).sigmoid().data < 1e-300
     for v, want, dwant in [(-2.0, 0.0, 0.0), (0.0, 0.0, 0.0), (2.0, 2.0, 1.0)]:
         x = Value(v)
         r = x.relu()
@@ -176,10 +233,10 @@ _checks.run('sigmoid_relu', _cell_sigmoid_relu)
 def test_sigmoid_relu():
     _checks.report('sigmoid_relu')
 
-# book/06_operations.ipynb, cell 45
+# book/06_operations.ipynb, cell 48
 def tanh_composed(x):
-    e = (2 * x).exp()
-    return (e - 1) / (e + 1)
+    "tanh x as 2 / (1 + e**(-2x)) - 1, from exp, +, / and -."
+    return 2 / (1 + (-2 * x).exp()) - 1
 
 x1, x2 = Value(0.7), Value(0.7)
 t1, t2 = x1.tanh(), tanh_composed(x2)
@@ -188,14 +245,15 @@ t1.data, t2.data, x1.grad, x2.grad
 
 
 def _cell_tanh_composed():
-    # book/06_operations.ipynb, cell 46
+    # book/06_operations.ipynb, cell 49
     for v in (-3.0, -0.7, 0.0, 0.7, 3.0):
         x1, x2 = Value(v), Value(v)
         t1, t2 = x1.tanh(), tanh_composed(x2)
         t1.backward(); t2.backward()
-        assert abs(t1.data - t2.data) < 1e-15 and abs(x1.grad - x2.grad) < 1e-14
+        assert abs(t1.data - t2.data) < 1e-15 and abs(x1.grad - x2.grad) < 1e-15
     composed_nodes = _topo(tanh_composed(Value(0.7)))
-    assert len(composed_nodes) == 10 and sum(1 for n in composed_nodes if n._prev) == 6
+    assert len(composed_nodes) == 11 and sum(1 for n in composed_nodes if n._prev) == 6
+    assert sorted(n.data for n in composed_nodes if not n._prev) == [-2.0, -1.0, 0.7, 1.0, 2.0]
     assert len(_topo(Value(0.7).tanh())) == 2
 
 
@@ -205,10 +263,64 @@ _checks.run('tanh_composed', _cell_tanh_composed)
 def test_tanh_composed():
     _checks.report('tanh_composed')
 
-from micrograd.engine import _term, vsum, _rule_sum, RULES  # book/06_operations.ipynb, cell 48
-from micrograd.engine import dot  # book/06_operations.ipynb, cell 50
-from micrograd.engine import _rule_dot, RULES  # book/06_operations.ipynb, cell 51
+# book/06_operations.ipynb, cell 51
+from micrograd.viz import draw_dot
+# book/06_operations.ipynb, cell 52
+x_single = Value(0.7, label="x")
+t_single = x_single.tanh()
+t_single.label = "t"
+t_single.backward()
+draw_dot(t_single, rankdir="TB")
 # book/06_operations.ipynb, cell 53
+x_composed = Value(0.7, label="x")
+t_composed = tanh_composed(x_composed)
+t_composed.label = "t"
+t_composed.backward()
+draw_dot(t_composed, rankdir="TB")
+
+
+def _cell_tanh_graphs():
+    # book/06_operations.ipynb, cell 54
+    assert len(_topo(t_single)) == 2 and len(_topo(t_composed)) == 11
+    assert abs(t_single.data - 0.6044) < 1e-4 and abs(t_composed.data - t_single.data) < 1e-15
+    assert abs(x_single.grad - 0.6347) < 1e-4 and abs(x_composed.grad - x_single.grad) < 1e-15
+    assert [round(n.data, 4) for n in _topo(t_composed) if n._prev] == [-1.4, 0.2466, 1.2466, 0.8022, 1.6044, 0.6044]
+
+
+_checks.run('tanh_graphs', _cell_tanh_graphs)
+
+
+def test_tanh_graphs():
+    _checks.report('tanh_graphs')
+
+
+
+def _cell_tanh_composed_far():
+    # book/06_operations.ipynb, cell 56
+    x400 = Value(400.0)
+    t400 = tanh_composed(x400)
+    t400.backward()
+    assert t400.data == 1.0 and x400.grad == 0.0
+    assert abs(math.log(sys.float_info.max) / 2 - 354.89) < 0.005
+    assert tanh_composed(Value(-354.89)).data == -1.0
+    try:
+        tanh_composed(Value(-354.9))
+    except OverflowError as e:
+        assert str(e).startswith("exp: exp(709.8) is larger than the largest float")
+    else:
+        raise AssertionError("no OverflowError")
+
+
+_checks.run('tanh_composed_far', _cell_tanh_composed_far)
+
+
+def test_tanh_composed_far():
+    _checks.report('tanh_composed_far')
+
+from micrograd.engine import _term, vsum, _rule_sum, RULES  # book/06_operations.ipynb, cell 58
+from micrograd.engine import dot  # book/06_operations.ipynb, cell 60
+from micrograd.engine import _rule_dot, RULES  # book/06_operations.ipynb, cell 61
+# book/06_operations.ipynb, cell 63
 ts = [Value(i / 7) for i in range(100)]
 chained = ts[0]
 for t in ts[1:]: chained = chained + t
@@ -219,7 +331,7 @@ counts
 
 
 def _cell_node_counts():
-    # book/06_operations.ipynb, cell 54
+    # book/06_operations.ipynb, cell 64
     assert counts == [199, 201, 101, 401, 202]
     assert chained.data == vsum(ts).data == sum(ts).data
     assert neuron.data == dot(ws, xs, bias).data          # same order of additions, same float
@@ -237,9 +349,7 @@ _checks.run('node_counts', _cell_node_counts)
 def test_node_counts():
     _checks.report('node_counts')
 
-# book/06_operations.ipynb, cell 56
-from micrograd.viz import draw_dot
-# book/06_operations.ipynb, cell 57
+# book/06_operations.ipynb, cell 66
 w0, x0, w1, x1, b0 = (Value(u, label=n) for u, n in [(0.5, "w0"), (1.5, "x0"), (-0.25, "w1"), (-2.0, "x1"), (0.1, "b")])
 out = dot([w0, w1], [x0, x1], b0)
 out.label = "out"
@@ -248,7 +358,7 @@ draw_dot(out)
 
 
 def _cell_small_dot():
-    # book/06_operations.ipynb, cell 58
+    # book/06_operations.ipynb, cell 67
     assert abs(out.data - 1.35) < 1e-15 and len(_topo(out)) == 6
     assert (w0.grad, x0.grad, w1.grad, x1.grad, b0.grad) == (1.5, 0.5, -2.0, -0.25, 1.0)
 
@@ -262,7 +372,7 @@ def test_small_dot():
 
 
 def _cell_dot_edges():
-    # book/06_operations.ipynb, cell 60
+    # book/06_operations.ipynb, cell 69
     a3 = Value(3.0)
     a3sq = dot([a3], [a3])
     a3sq.backward()
@@ -288,14 +398,14 @@ def test_dot_edges():
 
 
 def _cell_far_ends():
-    # book/06_operations.ipynb, cell 62
+    # book/06_operations.ipynb, cell 71
     for v, t, s in [(1000.0, 1.0, 1.0), (-1000.0, -1.0, 0.0)]:
         for f, want in [(Value.tanh, t), (Value.sigmoid, s)]:
             x = Value(v)
             y = f(x)
             y.backward()
             assert y.data == want and x.grad == 0.0 and math.isfinite(y.data)
-    for bad in (lambda: Value(1000.0).exp(), lambda: tanh_composed(Value(400.0))):
+    for bad in (lambda: Value(1000.0).exp(), lambda: tanh_composed(Value(-400.0))):
         try:
             bad()
         except OverflowError as e:
@@ -313,7 +423,7 @@ def test_far_ends():
 
 
 def _cell_domain_errors():
-    # book/06_operations.ipynb, cell 64
+    # book/06_operations.ipynb, cell 73
     for bad, op, shown in [(lambda: Value(0.0).log(), "log", "0.0"), (lambda: Value(-2.0).log(), "log", "-2.0"),
                            (lambda: Value(-8.0) ** (1 / 3), "pow", "-8.0"), (lambda: Value(-2.0) ** 0.5, "pow", "-2.0"),
                            (lambda: (-2) ** Value(2.0), "pow", "-2.0"), (lambda: Value(0.0) ** Value(1.0), "pow", "0.0")]:
@@ -342,7 +452,7 @@ def test_domain_errors():
 
 
 def _cell_bad_inputs():
-    # book/06_operations.ipynb, cell 66
+    # book/06_operations.ipynb, cell 75
     one = Value(1.0)
     for bad, typename in [(lambda: Value("abc"), "str"), (lambda: Value(None), "NoneType"),
                           (lambda: Value(True), "bool"), (lambda: one + "x", "str"), (lambda: "x" - one, "str"),
@@ -370,7 +480,7 @@ def test_bad_inputs():
 
 
 def _cell_reuse():
-    # book/06_operations.ipynb, cell 68
+    # book/06_operations.ipynb, cell 77
     r1, r2, r3, r4 = Value(3.0), Value(3.0), Value(3.0), Value(1.5)
     (r1 + r1).backward()
     (r2 * r2).backward()
@@ -393,7 +503,7 @@ def test_reuse():
 
 
 def _cell_deep_graph():
-    # book/06_operations.ipynb, cell 70
+    # book/06_operations.ipynb, cell 79
     inc, start = Value(1.0), Value(0.5)
     total = start
     for _ in range(10**6): total = total + inc
@@ -408,13 +518,13 @@ _checks.run('deep_graph', _cell_deep_graph)
 def test_deep_graph():
     _checks.report('deep_graph')
 
-from micrograd.testing import gradcheck  # book/06_operations.ipynb, cell 74
-# book/06_operations.ipynb, cell 76
+from micrograd.testing import gradcheck  # book/06_operations.ipynb, cell 83
+# book/06_operations.ipynb, cell 85
 gradcheck(lambda a, b: a * b + a**3, 2.0, -3.0)
 
 
 def _cell_gradcheck_itself():
-    # book/06_operations.ipynb, cell 77
+    # book/06_operations.ipynb, cell 86
     assert gradcheck(lambda a, b: a * b + a**3, 2.0, -3.0) < 1e-8
     rule_mul = RULES["*"]
     def half_wrong(out):
@@ -437,11 +547,62 @@ _checks.run('gradcheck_itself', _cell_gradcheck_itself)
 def test_gradcheck_itself():
     _checks.report('gradcheck_itself')
 
-from micrograd.testing import reals, check_settings, HYPOTHESIS_VERSION, need_hypothesis  # book/06_operations.ipynb, cell 79
+# book/06_operations.ipynb, cell 88
+one_input = {"neg": lambda x: -x, "2 - x": lambda x: 2 - x, "1 / x": lambda x: 1 / x, "x**3": lambda x: x**3,
+             "x**0.5": lambda x: x**0.5, "2**x": lambda x: 2**x, "exp": Value.exp, "log": Value.log,
+             "tanh": Value.tanh, "sigmoid": Value.sigmoid, "relu": Value.relu, "tanh_composed": tanh_composed}
+two_inputs = {"a - b": lambda a, b: a - b, "a / b": lambda a, b: a / b, "a**b": lambda a, b: a**b,
+              "dot": lambda a, b: dot([a, b], [b, a], a), "vsum": lambda a, b: vsum([a, b, a])}
+errors = {name: gradcheck(f, 0.7) for name, f in one_input.items()}
+errors |= {name: gradcheck(f, 0.7, 1.3) for name, f in two_inputs.items()}
+max(errors.values())
+
+
+def _cell_gradcheck_every_op():
+    # book/06_operations.ipynb, cell 89
+    assert len(errors) == 17 and max(errors.values()) < 1e-8
+
+
+_checks.run('gradcheck_every_op', _cell_gradcheck_every_op)
+
+
+def test_gradcheck_every_op():
+    _checks.report('gradcheck_every_op')
+
+
+
+def _cell_compatibility():
+    # book/06_operations.ipynb, cell 91
+    ma, mb = Value(2.0), Value(-3.0)
+    mc = ma * mb + 10
+    md = (mc * ma).relu() - 3 / ma + ma**2 - 1
+    md.backward()
+    assert mc._op == "+" and mc._prev[1].data == 10.0 and isinstance(mc._prev, tuple)
+    assert md.data == 8 - 1.5 + 4 - 1 == 9.5
+    assert ma.grad == (-3 * 2 + 4) + 3 / 4 + 4 == 2.75 and mb.grad == 4.0   # via mc*ma: ma*dmc/dma + mc, dmc/dma = mb
+    assert (ma**2)._op == "**2" and ma.relu()._op == "ReLU" and (ma + mb)._op == "+" and (ma * mb)._op == "*"
+    assert (3 + ma).data == 5.0 and (3 * ma).data == 6.0 and (3 - ma).data == 1.0 and (3 / ma).data == 1.5
+    assert abs(math.log(sys.float_info.max) / 2 - 354.89) < 0.005   # where the lecture's tanh overflows:
+    assert math.isfinite(math.exp(2 * 354.89))
+    try:
+        math.exp(2 * 354.9)
+    except OverflowError:
+        pass
+    else:
+        raise AssertionError("exp(709.8) did not overflow")
+
+
+_checks.run('compatibility', _cell_compatibility)
+
+
+def test_compatibility():
+    _checks.report('compatibility')
+
+from micrograd.testing import reals, check_settings, HYPOTHESIS_VERSION, need_hypothesis  # book/06_operations.ipynb, cell 94
 
 
 def _cell_need_hypothesis_rules():
-    # book/06_operations.ipynb, cell 80
+    # book/06_operations.ipynb, cell 95
     import contextlib
     import io
     saved_env = {k: os.environ.pop(k, None) for k in ("PYTEST_VERSION", "PYTEST_CURRENT_TEST")}
@@ -476,7 +637,7 @@ def test_need_hypothesis_rules():
 
 
 def _cell_gradcheck_ops():
-    # book/06_operations.ipynb, cell 82
+    # book/06_operations.ipynb, cell 97
     if need_hypothesis() is not None:
         from hypothesis import given, strategies as st
         pos, nonzero, anywhere = reals(0.1, 10.0), reals(-5.0, 5.0, away_from=(0.0,), gap=0.1), reals(-5.0, 5.0)
@@ -494,6 +655,7 @@ def _cell_gradcheck_ops():
             @check_settings(200)
             def check(xs): gradcheck(f, *xs)
             check()
+        assert len(checks) + len(binary) + len(many) == 20
         for f, dom in checks: check_op(f, st.tuples(dom))
         for f, doms in binary: check_op(f, st.tuples(*doms))
         for f, lists in many: check_op(f, lists)
@@ -505,11 +667,11 @@ _checks.run('gradcheck_ops', _cell_gradcheck_ops)
 def test_gradcheck_ops():
     _checks.report('gradcheck_ops')
 
-from micrograd.testing import TORCH_VERSION, _NO_TORCH, need_torch  # book/06_operations.ipynb, cell 84
+from micrograd.testing import TORCH_VERSION, _NO_TORCH, need_torch  # book/06_operations.ipynb, cell 99
 
 
 def _cell_need_torch_rules():
-    # book/06_operations.ipynb, cell 86
+    # book/06_operations.ipynb, cell 101
     import contextlib
     import io
     try:
@@ -558,11 +720,11 @@ _checks.run('need_torch_rules', _cell_need_torch_rules)
 def test_need_torch_rules():
     _checks.report('need_torch_rules')
 
-from micrograd.testing import GRAPH_OPS, _CONSTS, _graph_ops  # book/06_operations.ipynb, cell 88
-from micrograd.testing import _fits, _try  # book/06_operations.ipynb, cell 90
-from micrograd.testing import graphs  # book/06_operations.ipynb, cell 91
-from micrograd.testing import run_graph  # book/06_operations.ipynb, cell 93
-# book/06_operations.ipynb, cell 95
+from micrograd.testing import GRAPH_OPS, _CONSTS, _graph_ops  # book/06_operations.ipynb, cell 104
+from micrograd.testing import _fits, _try  # book/06_operations.ipynb, cell 106
+from micrograd.testing import graphs  # book/06_operations.ipynb, cell 107
+from micrograd.testing import run_graph  # book/06_operations.ipynb, cell 109
+# book/06_operations.ipynb, cell 111
 example = ((0.5, -1.25), (("*", (0, 1), None), ("exp", (2,), None), ("+", (3, 0), None),
                           ("**k", (4,), 2.0), ("log", (5,), None), ("dot", (0, 1, 2, 3, 4), None)))
 root, leaves = run_graph(example)
@@ -571,7 +733,7 @@ root.data, [leaf.grad for leaf in leaves], len(_topo(root))
 
 
 def _cell_one_graph():
-    # book/06_operations.ipynb, cell 97
+    # book/06_operations.ipynb, cell 113
     na, nb = example[0]
     n2 = na * nb
     n3 = math.exp(n2)
@@ -596,7 +758,7 @@ def test_one_graph():
 
 
 def _cell_against_torch():
-    # book/06_operations.ipynb, cell 99
+    # book/06_operations.ipynb, cell 115
     torch = need_torch()
     if torch is not None and need_hypothesis() is not None:
         from hypothesis import given
@@ -625,7 +787,31 @@ _checks.run('against_torch', _cell_against_torch)
 def test_against_torch():
     _checks.report('against_torch')
 
-# book/06_operations.ipynb, cell 101
+
+
+def _cell_torch_edges():
+    # book/06_operations.ipynb, cell 117
+    torch = need_torch()
+    if torch is not None:
+        for e, want_db in [(2.5, 0.0), (0.5, math.inf)]:
+            tb, te = (torch.tensor(u, dtype=torch.float64, requires_grad=True) for u in (0.0, e))
+            tp = tb**te
+            tp.backward()
+            assert tp.item() == 0.0 and te.grad.item() == 0.0 and tb.grad.item() == want_db
+        tr = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+        torch.relu(tr).backward()
+        r0 = Value(0.0)
+        r0.relu().backward()
+        assert tr.grad.item() == r0.grad == 0.0
+
+
+_checks.run('torch_edges', _cell_torch_edges)
+
+
+def test_torch_edges():
+    _checks.report('torch_edges')
+
+# book/06_operations.ipynb, cell 119
 neuron_leaves = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6 + math.asinh(1)}
 
 def tanh_neuron(p):
@@ -639,7 +825,7 @@ o.data, {k: v.grad for k, v in ours.items()}
 
 
 def _cell_torch_neuron():
-    # book/06_operations.ipynb, cell 103
+    # book/06_operations.ipynb, cell 121
     assert abs(o.data - 1 / math.sqrt(2)) < 1e-14
     expected = {"x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5}
     assert all(abs(ours[k].grad - g) < 1e-12 for k, g in expected.items())
@@ -659,7 +845,7 @@ _checks.run('torch_neuron', _cell_torch_neuron)
 def test_torch_neuron():
     _checks.report('torch_neuron')
 
-# book/06_operations.ipynb, cell 105
+# book/06_operations.ipynb, cell 123
 ours = {k: Value(v) for k, v in neuron_leaves.items()}
 o = tanh_neuron(ours)
 n = o._prev[0]                      # the pre-activation, an interior node
@@ -671,7 +857,7 @@ first, second
 
 
 def _cell_torch_backward_twice():
-    # book/06_operations.ipynb, cell 107
+    # book/06_operations.ipynb, cell 125
     assert all(second[k] == 2 * first[k] for k in neuron_leaves)            # leaves: accumulated
     assert second["n"] == first["n"] and abs(first["n"] - 0.5) < 1e-12   # interior: recomputed
     assert abs(second["x1"] + 3.0) < 1e-12 and abs(second["w1"] - 2.0) < 1e-12
@@ -700,45 +886,44 @@ def test_torch_backward_twice():
 
 
 
-def _cell_compatibility():
-    # book/06_operations.ipynb, cell 109
-    a, b = Value(2.0), Value(-3.0)
-    c = a * b + 10
-    d = (c * a).relu() - 3 / a + a**2 - 1
-    d.backward()
-    assert c._op == "+" and c._prev[1].data == 10.0 and isinstance(c._prev, tuple)
-    assert d.data == 8 - 1.5 + 4 - 1 == 9.5
-    assert a.grad == (-3 * 2 + 4) + 3 / 4 + 4 == 2.75 and b.grad == 4.0   # via c*a: a*dc/da + c, dc/da = b
-    assert (a**2)._op == "**2" and a.relu()._op == "ReLU" and (a + b)._op == "+" and (a * b)._op == "*"
-    assert (3 + a).data == 5.0 and (3 * a).data == 6.0 and (3 - a).data == 1.0 and (3 / a).data == 1.5
-
-
-_checks.run('compatibility', _cell_compatibility)
-
-
-def test_compatibility():
-    _checks.report('compatibility')
-
-
-
 def _cell_exercises():
-    # book/06_operations.ipynb, cell 111
+    # book/06_operations.ipynb, cell 127
     softplus = lambda x: (1 + x.exp()).log()
     for v in (-2.0, 0.0, 2.0):
         x = Value(v)
         softplus(x).backward()
         assert abs(x.grad - Value(v).sigmoid().data) < 1e-15
         assert gradcheck(softplus, v) < 1e-8
+        assert abs(max(0.0, v) + math.log1p(math.exp(-abs(v))) - softplus(Value(v)).data) < 1e-15
     try:
         softplus(Value(710.0))
     except OverflowError:
         pass
     else:
         raise AssertionError("no overflow")
+    assert max(0.0, 710.0) + math.log1p(math.exp(-710.0)) == 710.0     # split off max(0, x): no overflow
 
-    ws, xs = [Value(0.1 * i) for i in range(10)], [Value(1.0 - i) for i in range(10)]
-    assert len(_topo(sum((w * x for w, x in zip(ws, xs)), Value(0.0)).relu())) == 42
-    assert len(_topo(dot(ws, xs, Value(0.0)).relu())) == 23
+    def log1p(x: Value) -> Value:
+        "ln(1 + x), accurate for tiny x; defined for x > -1."
+        if x.data <= -1: raise _err("log1p", "needs a number above -1", x)
+        return Value(math.log1p(x.data), (x,), "log1p")
+
+    def _rule_log1p(out):
+        (x,) = out._prev
+        x.grad += out.grad / (1.0 + x.data)
+    RULES["log1p"] = _rule_log1p
+
+    assert all(gradcheck(log1p, v) < 1e-8 for v in (-0.5, 0.0, 3.0))
+    tiny_a, tiny_b = Value(1e-17), Value(1e-17)
+    own, composed = log1p(tiny_a), (1 + tiny_b).log()
+    own.backward(); composed.backward()
+    assert own.data == 1e-17 and composed.data == 0.0 and tiny_a.grad == tiny_b.grad == 1.0
+    try:
+        log1p(Value(-1.0))
+    except ValueError as e:
+        assert str(e).startswith("log1p: needs a number above -1") and "-1.0" in str(e)
+    else:
+        raise AssertionError("log1p accepted -1")
 
     x = Value(0.0)
     y = (x + 1e-12) ** 0.5
