@@ -199,13 +199,16 @@ NAME_MAP = [   # (micrograd, PyTorch, the attribute PyTorch's name is found at, 
     ("`Layer(nin, nout)`", "`nn.Linear(nin, nout)` + `nn.ReLU()`", "nn.ReLU", "the Linear's weight matrix has one row per neuron"),
     ("`MLP(nin, nouts)`", "`nn.Sequential(Linear, ReLU, ..., Linear)`", "nn.Sequential", "no ReLU after the last layer"),
     ("`Module.parameters()`", "`nn.Module.parameters()`", "nn.Module.parameters", ""),
-    ("`Module.zero_grad()`", "`optimizer.zero_grad()`", "optim.Optimizer.zero_grad", ""),
+    ("`Module.zero_grad()`, `opt.zero_grad()`", "`nn.Module.zero_grad()`, `optimizer.zero_grad()`",
+     "nn.Module.zero_grad optim.Optimizer.zero_grad", "both libraries have both"),
     ("`SGD(ps, lr, momentum)`", "`torch.optim.SGD(ps, lr, momentum)`", "optim.SGD", "the same momentum rule, v <- mu v + g"),
     ("`Adam(ps, lr)`", "`torch.optim.Adam(ps, lr)`", "optim.Adam", ""),
     ("`mse(preds, targets)`", "`nn.functional.mse_loss`", "nn.functional.mse_loss", ""),
     ("`bce_with_logits(s, y)`", "`nn.functional.binary_cross_entropy_with_logits`", "nn.functional.binary_cross_entropy_with_logits", "labels 0 and 1"),
     ("`softmax_cross_entropy(z, k)`", "`nn.functional.cross_entropy`", "nn.functional.cross_entropy", ""),
-    ("`hinge(s, y)`", "`(1 - y * s).clamp(min=0).mean()`", "clamp", "no built-in of that name"),
+    ("`hinge(s, y)`", "`(1 - y * s).clamp(min=0).mean()`", "clamp nn.MultiMarginLoss nn.HingeEmbeddingLoss",
+     "no built-in for labels ±1 and one score: `nn.MultiMarginLoss` is the hinge for several classes (on the "
+     "two logits `[0, s]`, half of ours), and `nn.HingeEmbeddingLoss` is a different loss"),
     ("`loss + l2(ps, alpha)`, then SGD", "`torch.optim.SGD(..., weight_decay=2 * alpha)`", "optim.SGD",
      "the same step for plain SGD only: under Adam an L2 term is not weight decay (that is what `AdamW` fixes)"),
 ]
@@ -219,9 +222,17 @@ def _cell_name_map():
     torch = need_torch()
     if torch is not None:
         for _, _, where, _ in NAME_MAP:
-            obj = torch
-            for part in where.split("."):
-                obj = getattr(obj, part)      # an AttributeError names a row that is wrong
+            for name in where.split():          # one or more names per row
+                obj = torch
+                for part in name.split("."):
+                    obj = getattr(obj, part)    # an AttributeError names a row that is wrong
+        s, lab = [0.3, -1.2, 2.5, 0.9], [1, -1, -1, 1]
+        ours_hinge = hinge([Value(v) for v in s], lab).data
+        st, yt = torch.tensor(s, dtype=torch.float64), torch.tensor(lab, dtype=torch.float64)
+        assert math.isclose((1 - yt * st).clamp(min=0).mean().item(), ours_hinge, rel_tol=1e-12)
+        two = torch.stack([torch.zeros_like(st), st], dim=1)        # logits [0, s]: class 1 is the label +1
+        multi = torch.nn.MultiMarginLoss(margin=1.0)(two, (yt > 0).long()).item()
+        assert math.isclose(multi, ours_hinge / 2, rel_tol=1e-12)
         alpha, lr = 0.01, 0.05
         m = fresh_model()
         net = torch_net(fresh_model())
@@ -257,7 +268,7 @@ def _cell_exercises():
         opt.zero_grad(); loss.backward(); opt.step()
     accuracy = lambda X, y: sum((net(x).data > 0) == (t > 0) for x, t in zip(X, y)) / len(y)
     acc_train, acc_test = accuracy(X_train, y_train), accuracy(X_test, y_test)
-    assert 0.915 <= acc_train <= 0.925 and 0.895 <= acc_test <= 0.905 and acc_test < acc_train   # 92%, 90%
+    assert (acc_train, acc_test) == (0.92, 0.90)                  # 92% and 90%; 10a's run shows the other order
 
     # 2. one gradient against a central difference
     w = net.layers[0].neurons[0].w[0]
