@@ -30,16 +30,23 @@ def _check_size(name: str, n) -> int:
         raise ValueError(f"{name} must be a positive int, got {n!r}")
     return n
 
+
+def _check_flag(owner: str, name: str, flag) -> bool:
+    "`flag` if it is True or False, else a TypeError naming `owner`'s argument `name` and what it got."
+    if not isinstance(flag, bool):
+        raise TypeError(f"{owner}: {name} must be True or False, got {flag!r}")
+    return flag
+
 # %% ../book/07_neuron.ipynb #cell-020
 class Neuron(Module):
     "relu(w . x + b), or the plain weighted sum w . x + b when `nonlin` is False."
 
     def __init__(self, nin: int, nonlin: bool = True, fused: bool = True):
+        self.nonlin = _check_flag("Neuron", "nonlin", nonlin)
+        self.fused = _check_flag("Neuron", "fused", fused)  # True: one dot node; False: * and + nodes
         # weights uniform in [-1, 1] from Python's `random` (seed it for repeatable runs); bias 0
         self.w = [Value(random.uniform(-1, 1)) for _ in range(_check_size("nin", nin))]
         self.b = Value(0)
-        self.nonlin = nonlin
-        self.fused = fused  # True: one dot node; False: micrograd's chain of * and + nodes
 
     def __call__(self, x):
         if isinstance(x, (Value, int, float)):
@@ -61,22 +68,35 @@ class Neuron(Module):
         return f"Neuron({len(self.w)}, {'relu' if self.nonlin else 'linear'})"
 
 # %% ../book/08_mlp.ipynb #cell-004
+def _gather(parts: list) -> list:
+    "The parameters of `parts`, one part after another: the order in which their weights were drawn."
+    params = []
+    for part in parts:
+        params.extend(part.parameters())
+    return params
+
+
 class Layer(Module):
     "`nout` neurons that all read the same `nin` inputs."
 
-    def __init__(self, nin: int, nout: int, **kwargs):
-        self.neurons = [Neuron(nin, **kwargs) for _ in range(_check_size("nout", nout))]
+    def __init__(self, nin: int, nout: int, **neuron_args):
+        count = _check_size("nout", nout)
+        self.neurons = []
+        for _ in range(count):  # in turn: each neuron's weights are the next nin numbers of `random`
+            self.neurons.append(Neuron(nin, **neuron_args))
 
     def outputs(self, x) -> list:
         "The outputs of all neurons, always as a list."
         return [n(x) for n in self.neurons]
 
     def __call__(self, x):
-        out = self.outputs(x)
-        return out[0] if len(out) == 1 else out
+        outs = self.outputs(x)
+        if len(self.neurons) == 1:
+            return outs[0]  # micrograd 0.1.0's convention: one neuron, its Value itself
+        return outs
 
     def parameters(self) -> list:
-        return [p for neuron in self.neurons for p in neuron.parameters()]
+        return _gather(self.neurons)
 
     def __repr__(self) -> str:
         first = self.neurons[0]
@@ -89,20 +109,20 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: list, fused: bool = True):
         if isinstance(nouts, int) or not nouts:
             raise ValueError(f"MLP needs a non-empty list of layer sizes in nouts, got {nouts!r}")
-        if not isinstance(fused, bool):
-            raise TypeError(f"MLP: fused must be True or False, got {fused!r}")
+        _check_flag("MLP", "fused", fused)
         sizes = [_check_size("nin", nin), *nouts]
         last = len(nouts) - 1
         self.layers = [Layer(n_in, n_out, nonlin=k < last, fused=fused)  # every layer but the last is ReLU
                        for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))]
 
     def __call__(self, x):
-        for layer in self.layers:
+        *hidden, last = self.layers
+        for layer in hidden:
             x = layer.outputs(x)  # a list even for a one-neuron layer, so the next layer can read it
-        return x[0] if len(x) == 1 else x
+        return last(x)  # the last layer's own call: a bare Value when it has one neuron
 
     def parameters(self) -> list:
-        return [p for layer in self.layers for p in layer.parameters()]
+        return _gather(self.layers)
 
     def __repr__(self) -> str:
         sizes = [len(self.layers[0].neurons[0].w)] + [len(layer.neurons) for layer in self.layers]

@@ -298,6 +298,4 @@ def step_backward(root: Value, rankdir: str = "LR") -> Stepper:
     if not isinstance(root, Value):
         raise TypeError(f"step_backward: expected a Value, got {type(root).__name__} {root!r}")
     steps = [_engine_step(v) for v in reversed(_topo(root)) if v._bw is not None or v._prev]
-    stepper = step_through(root, steps)
-    stepper.graph = draw_dot(root, rankdir=rankdir)   # the last state, drawn in the direction asked for
-    return stepper
+    return step_through(root, steps, rankdir=rankdir)

@@ -351,6 +351,14 @@ def _cell_step_backward_dispatch():
         assert "expected a Value, got float" in str(err)
     else:
         raise AssertionError("a float was accepted")
+    try:
+        step_backward(top, rankdir="up")
+    except ValueError as err:
+        assert "rankdir must be 'LR', 'TB', 'RL' or 'BT', got 'up'" in str(err)
+    else:
+        raise AssertionError("rankdir='up' was accepted")
+    assert u.grad == 5.0                         # refused before any grad was touched
+    assert step_backward(top).graph.source.startswith("digraph {\n\tgraph [rankdir=LR]\n")   # the default
 
 
 _checks.run('step_backward_dispatch', _cell_step_backward_dispatch)

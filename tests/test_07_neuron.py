@@ -137,7 +137,7 @@ def test_same_bits():
     _checks.report('same_bits')
 
 from micrograd.nn import Module  # book/07_neuron.ipynb, cell 23
-from micrograd.nn import _check_size  # book/07_neuron.ipynb, cell 25
+from micrograd.nn import _check_size, _check_flag  # book/07_neuron.ipynb, cell 25
 from micrograd.nn import Neuron  # book/07_neuron.ipynb, cell 26
 # book/07_neuron.ipynb, cell 28
 random.seed(5)
@@ -459,6 +459,24 @@ def _cell_bad_input():
         assert str(e) == "Neuron expects 3 inputs, got 2"
     else:
         raise AssertionError("a wrong number of inputs was accepted")
+    for kwargs, name, bad in [({"fused": "no"}, "fused", "'no'"), ({"nonlin": 1}, "nonlin", "1"),
+                              ({"nonlin": None}, "nonlin", "None"), ({"fused": 0}, "fused", "0")]:
+        state = random.getstate()
+        try:
+            Neuron(2, **kwargs)
+        except TypeError as e:
+            assert str(e) == f"Neuron: {name} must be True or False, got {bad}", e
+        else:
+            raise AssertionError(f"Neuron(2, **{kwargs!r}) was accepted")
+        assert random.getstate() == state                               # no weight was drawn
+    try:
+        Neuron(2, "no")                                                 # nonlin given by position
+    except TypeError as e:
+        assert str(e) == "Neuron: nonlin must be True or False, got 'no'"
+    else:
+        raise AssertionError("Neuron(2, 'no') was accepted")
+    assert repr(Neuron(2, False)) == repr(Neuron(2, nonlin=False)) == "Neuron(2, linear)"   # as in micrograd 0.1.0
+    assert Neuron(2, True).nonlin is True and Neuron(2, False, False).fused is False
     one = Neuron(1, nonlin=False)
     assert one(2.0).data == one([2.0]).data == 2.0 * one.w[0].data   # a single input may be passed bare
 

@@ -16,10 +16,10 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
 from micrograd.engine import Value, _topo
-from micrograd.nn import Module, Neuron, _check_size
+from micrograd.nn import Module, Neuron, _check_flag, _check_size
 from micrograd.numeric import numeric_grad
 from micrograd.viz import draw_dot
-from micrograd.nn import Layer  # book/08_mlp.ipynb, cell 4
+from micrograd.nn import _gather, Layer  # book/08_mlp.ipynb, cell 4
 # book/08_mlp.ipynb, cell 6
 random.seed(1)
 layer = Layer(2, 3)
@@ -33,6 +33,12 @@ def _cell_layer():
     assert len(layer.parameters()) == 9
     assert isinstance(layer_out, list) and len(layer_out) == 3
     assert [round(v.data, 4) for v in layer_out] == [0.0, 1.5073, 0.1929]
+    rng = random.Random(1)
+    assert [w.data for n in layer.neurons for w in n.w] == [rng.uniform(-1, 1) for _ in range(6)]   # neuron by neuron
+    flat = [p for n in layer.neurons for p in n.w + [n.b]]
+    assert len(layer.parameters()) == len(flat) and all(a is b for a, b in zip(layer.parameters(), flat))
+    assert [n.nonlin for n in Layer(2, 3, nonlin=False).neurons] == [False] * 3       # keywords go to every neuron
+    assert not any(n.fused for n in Layer(2, 3, fused=False).neurons)
     single = Layer(2, 1, nonlin=False)
     assert isinstance(single([1.0, -2.0]), Value)                 # one neuron: a bare Value, as in micrograd
     assert isinstance(single.outputs([1.0, -2.0]), list) and len(single.outputs([1.0, -2.0])) == 1
@@ -387,6 +393,16 @@ def _cell_bad_input():
         assert str(e) == "MLP: fused must be True or False, got 'no'"
     else:
         raise AssertionError("fused='no' was accepted")
+    for build, owner in [(lambda: MLP(2, [3, 1], fused=1), "MLP"), (lambda: Layer(2, 3, fused=1), "Neuron"),
+                         (lambda: Layer(2, 3, nonlin="yes"), "Neuron")]:
+        state = random.getstate()
+        try:
+            build()
+        except TypeError as e:
+            assert str(e).startswith(f"{owner}: ") and "must be True or False, got" in str(e), e
+        else:
+            raise AssertionError(f"a {owner} with a switch that is not a bool was accepted")
+        assert random.getstate() == state                                 # before any weight was drawn
     try:
         model([1.0, 2.0, 3.0])
     except ValueError as e:
