@@ -396,7 +396,28 @@ _checks.run('mlp_int_nouts', _cell_mlp_int_nouts)
 def test_mlp_int_nouts():
     _checks.report('mlp_int_nouts')
 
-# book/13_differences.ipynb, cell 29
+
+
+def _cell_neuron_switches():
+    # book/13_differences.ipynb, cell 28
+    for bad, shown in ((1, "1"), ("no", "'no'")):
+        try:
+            Neuron(2, bad)
+        except TypeError as e:
+            assert str(e) == f"Neuron: nonlin must be True or False, got {shown}"
+        else:
+            raise AssertionError(f"nonlin={bad!r} was accepted")
+        if orig:
+            assert orig.Neuron(2, bad).nonlin == bad     # kept as given, and used as a true value
+
+
+_checks.run('neuron_switches', _cell_neuron_switches)
+
+
+def test_neuron_switches():
+    _checks.report('neuron_switches')
+
+# book/13_differences.ipynb, cell 30
 def twice(V):
     "a.grad after calling backward() twice on d = (a*b)*a, a = 2, b = 3."
     a, b = V(2.0), V(3.0)
@@ -418,7 +439,7 @@ twice(Value), shared(Value)
 
 
 def _cell_original_bugs_fixed():
-    # book/13_differences.ipynb, cell 31
+    # book/13_differences.ipynb, cell 32
     assert twice(Value) == 24.0 and shared(Value) == 32.0
     deep = Value(1.0)
     for _ in range(2000):
@@ -447,7 +468,7 @@ _checks.run('original_bugs_fixed', _cell_original_bugs_fixed)
 def test_original_bugs_fixed():
     _checks.report('original_bugs_fixed')
 
-# book/13_differences.ipynb, cell 33
+# book/13_differences.ipynb, cell 34
 def alive_after_drop(V) -> int:
     "How many nodes of a*b + c are still alive after every name for them is deleted (collector off)."
     gc.collect()
@@ -466,7 +487,7 @@ alive_after_drop(Value)
 
 
 def _cell_freed_at_once():
-    # book/13_differences.ipynb, cell 34
+    # book/13_differences.ipynb, cell 35
     assert alive_after_drop(Value) == 0
     if orig:
         assert alive_after_drop(orig.Value) == 5      # a, b, c, the product and the sum
@@ -481,7 +502,7 @@ def test_freed_at_once():
 
 
 def _cell_exercise_1():
-    # book/13_differences.ipynb, cell 36
+    # book/13_differences.ipynb, cell 37
     leaf = Value(3.0)
     assert len(leaf._prev) == 0 and len((leaf * leaf)._prev) == 2 and len(set((leaf * leaf)._prev)) == 1
     if orig:
@@ -498,7 +519,7 @@ def test_exercise_1():
 
 
 def _cell_exercise_2():
-    # book/13_differences.ipynb, cell 38
+    # book/13_differences.ipynb, cell 39
     def twice_reset(V):
         "a.grad after two backward() calls on d = (a*b)*a, the interior grad set back to 0 between them."
         a, b = V(2.0), V(3.0)
