@@ -282,20 +282,29 @@ def _rule_pow(out):
     x.grad += local * out.grad
 
 # %% ../book/06_operations.ipynb #cell-020
+def _inverse(num: float, den):
+    "den ** -1 (a number, or a node for a Value) for the division num / den, with errors that name `/`."
+    d = den.data if isinstance(den, Value) else den
+    try:
+        return den ** -1
+    except ZeroDivisionError:
+        raise ZeroDivisionError(f"/: division by zero ({num!r} / {d!r})") from None
+    except OverflowError:
+        raise OverflowError(f"/: {num!r} / {d!r} is computed as {num!r} * {d!r} ** -1, "
+                            f"and 1 / {d!r} is larger than the largest float") from None
+
 def __truediv__(self, other):
     "self / other, computed as self * other**-1; a plain number is inverted at once: x / 4 is x * 0.25."
-    if isinstance(other, Value): return self * other ** -1
+    if isinstance(other, Value): return self * _inverse(self.data, other)
     o = _lift(other)
     if o is None: return NotImplemented
-    if o.data == 0.0:
-        raise ZeroDivisionError(f"pow: 0 to the negative power -1.0 divides by zero (got {o!r})")
-    o.data = o.data ** -1  # a fresh constant leaf: invert the number, not the node
+    o.data = _inverse(self.data, o.data)  # a fresh constant leaf: invert the number, not the node
     return self * o
 
 def __rtruediv__(self, other):
     "other / self for a plain number `other` (1 / v)."
     o = _lift(other)
-    return NotImplemented if o is None else o * self ** -1
+    return NotImplemented if o is None else o * _inverse(o.data, self)
 
 Value.__truediv__, Value.__rtruediv__ = __truediv__, __rtruediv__
 

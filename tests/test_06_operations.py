@@ -106,7 +106,7 @@ _checks.run('negative_base', _cell_negative_base)
 def test_negative_base():
     _checks.report('negative_base')
 
-from micrograd.engine import __truediv__, __rtruediv__, Value  # book/06_operations.ipynb, cell 23
+from micrograd.engine import _inverse, __truediv__, __rtruediv__, Value  # book/06_operations.ipynb, cell 23
 # book/06_operations.ipynb, cell 25
 num, den = Value(6.0), Value(4.0)
 q = num / den
@@ -123,12 +123,33 @@ def _cell_division():
     assert len(_topo(q)) == 4 and len(_topo(1 / den)) == 4
     q4.backward()
     assert six.grad == 0.25
+    too_big = "/: 1.0 / 1e-320 is computed as 1.0 * 1e-320 ** -1, and 1 / 1e-320 is larger than the largest float"
+    for bad, error, says in [(lambda: Value(1.0) / 0, ZeroDivisionError, "/: division by zero (1.0 / 0.0)"),
+                             (lambda: Value(1.0) / Value(0.0), ZeroDivisionError, "/: division by zero (1.0 / 0.0)"),
+                             (lambda: 1 / Value(0.0), ZeroDivisionError, "/: division by zero (1.0 / 0.0)"),
+                             (lambda: Value(1.0) / 1e-320, OverflowError, too_big),
+                             (lambda: Value(1.0) / Value(1e-320), OverflowError, too_big),
+                             (lambda: 1 / Value(1e-320), OverflowError, too_big)]:
+        try:
+            bad()
+        except error as e:
+            assert str(e) == says, str(e)
+        else:
+            raise AssertionError(says)
     try:
-        Value(1.0) / 0
-    except ZeroDivisionError as e:
-        assert "pow" in str(e) and "0.0" in str(e)
+        1e-320 ** -1                                          # what Python says without the translation
+    except OverflowError as e:
+        assert "/" not in str(e)
     else:
-        raise AssertionError("division by zero was accepted")
+        raise AssertionError("1e-320 ** -1 did not overflow")
+    assert math.isfinite((Value(1.0) / 5.6e-309).data)      # the edge: 1 / 5.6e-309 still fits in a float
+    try:
+        Value(1.0) / 5.5e-309
+    except OverflowError:
+        pass
+    else:
+        raise AssertionError("1 / 5.5e-309 did not overflow")
+    assert len(_topo(Value(6.0) / Value(4.0))) == 4 and len(_topo(2 / Value(4.0))) == 4   # the same graphs as before
 
 
 _checks.run('division', _cell_division)
@@ -578,6 +599,9 @@ def _cell_compatibility():
     md = (mc * ma).relu() - 3 / ma + ma**2 - 1
     md.backward()
     assert mc._op == "+" and mc._prev[1].data == 10.0 and isinstance(mc._prev, tuple)
+    sq = ma * ma
+    assert sq._prev == (ma, ma) and set(sq._prev) == {ma} and len(sq._prev) == 2   # repeated: twice here, once in a set
+    assert ma in sq._prev and mb not in sq._prev and list(dict.fromkeys((ma * mb)._prev)) == [ma, mb]
     assert md.data == 8 - 1.5 + 4 - 1 == 9.5
     assert ma.grad == (-3 * 2 + 4) + 3 / 4 + 4 == 2.75 and mb.grad == 4.0   # via mc*ma: ma*dmc/dma + mc, dmc/dma = mb
     assert (ma**2)._op == "**2" and ma.relu()._op == "ReLU" and (ma + mb)._op == "+" and (ma * mb)._op == "*"
@@ -650,15 +674,21 @@ def _cell_gradcheck_ops():
                   (lambda a, b: a**b, (pos, reals(-3.0, 3.0)))]
         many = [(lambda *v: vsum(v), st.lists(anywhere, min_size=1, max_size=8)),
                 (lambda *v: dot(v[:3], v[3:6], v[6]), st.lists(anywhere, min_size=7, max_size=7))]
+        points_checked = []
         def check_op(f, points):
+            calls = []
             @given(points)
             @check_settings(200)
-            def check(xs): gradcheck(f, *xs)
+            def check(xs):
+                calls.append(1)
+                gradcheck(f, *xs)
             check()
+            points_checked.append(len(calls))
         assert len(checks) + len(binary) + len(many) == 20
         for f, dom in checks: check_op(f, st.tuples(dom))
         for f, doms in binary: check_op(f, st.tuples(*doms))
         for f, lists in many: check_op(f, lists)
+        assert points_checked == [200] * 20 and sum(points_checked) == 4000
 
 
 _checks.run('gradcheck_ops', _cell_gradcheck_ops)
@@ -740,6 +770,7 @@ def _cell_one_graph():
     n4 = n3 + na
     assert abs(root.data - (math.log(n4**2) + n4 + na * n2 + nb * n3)) < 1e-15 and abs(root.data - 0.1230) < 1e-4
     assert len(_topo(root)) == 9
+    assert example[1][-1] == ("dot", (0, 1, 2, 3, 4), None) and len(root._prev[1]._prev) == 5   # n7 reuses five nodes
     torch = need_torch()
     if torch is not None:
         t_root, t_leaves = run_graph(example, torch)

@@ -375,6 +375,15 @@ def _cell_symmetry():
     assert [p.grad for p in twins[0].parameters()] == [p.grad for p in twins[1].parameters()]  # the last step's too
     more = train(twins, twin_top, steps=200)
     assert abs(more[-1] - 0.667) < 5e-4 and [p.data for p in twins[0].parameters()] == [p.data for p in twins[1].parameters()]
+    finals = {}
+    for seed in range(12):                     # random starts: which seeds learn the V in 300 steps?
+        random.seed(seed)
+        hidden, top = [Neuron(2), Neuron(2)], Neuron(2, nonlin=False)
+        finals[seed] = train(hidden, top, steps=300)[-1], hidden
+    assert [seed for seed, (loss, _) in finals.items() if loss < 0.01] == [1, 2, 7, 11]
+    assert all(min(abs(loss - 0.5), abs(loss - 0.667)) < 1e-3 for loss, _ in finals.values() if loss >= 0.01)
+    assert all(finals[3][1][1](xs).data == 0.0 for xs, _ in data)                  # seed 3: a dead neuron
+    assert [[n(xs).data > 0 for xs, _ in data] for n in finals[5][1]] == [[False, False, False, True]] * 2   # seed 5: redundant
 
 
 _checks.run('symmetry', _cell_symmetry)
