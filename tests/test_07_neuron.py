@@ -224,28 +224,27 @@ def test_unfused_graph():
     _checks.report('unfused_graph')
 
 # book/07_neuron.ipynb, cell 45
-def count_ops(root):
-    "How many nodes of each op a graph has, found by walking `_prev` from the root."
-    counts, seen, todo = {}, set(), [root]
+def walk(root):
+    "Every node behind `root`, found as code written for the original finds them: by following `_prev`."
+    seen, todo = set(), [root]
     while todo:
         v = todo.pop()
-        if v in seen: continue
-        seen.add(v)
+        if v not in seen:
+            seen.add(v)
+            todo.extend(v._prev)
+    return seen
+
+def count_ops(root):
+    "How many nodes of each op a graph has."
+    counts = {}
+    for v in walk(root):
         if v._op: counts[v._op] = counts.get(v._op, 0) + 1
-        todo.extend(v._prev)
     return counts
 
 def edges(root):
-    "Every (child, parent) pair of the graph, as code that draws it collects them."
-    nodes, pairs, todo = set(), set(), [root]
-    while todo:
-        v = todo.pop()
-        if v not in nodes:
-            nodes.add(v)
-            for child in v._prev:
-                pairs.add((child, v))
-                todo.append(child)
-    return nodes, pairs
+    "Every node and every (child, parent) pair of the graph, as code that draws it collects them."
+    nodes = walk(root)
+    return nodes, {(child, v) for v in nodes for child in v._prev}
 
 count_ops(out_chain), count_ops(out), [len(s) for s in edges(out_chain)]
 
