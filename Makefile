@@ -19,7 +19,7 @@ export CHROMIUM ?= /usr/bin/chromium
 # `make test` may run twice at once (two terminals): one at a time builds .build/site and _book and tests them
 LOCK := $(if $(shell command -v flock),flock $(CURDIR)/.build/.site.lock,)
 
-.PHONY: help setup export check test test-matrix book preview clean bench browser site-test readme-screenshot build-along original workbook grade
+.PHONY: help setup export check test test-matrix book preview clean bench browser site-test readme-screenshot build-along original workbook grade bench-compare
 help:
 	@echo "make book     set up, export, execute the chapters and render the website into _book/"
 	@echo "make test     set up, check the export is current, run nbdev_test on the chapters, build the website,"
@@ -32,6 +32,7 @@ help:
 	@echo "make export   write micrograd/ and tests/ from the chapters (run it after editing a chapter)"
 	@echo "make readme-screenshot  copy the test run's screenshot of chapter 1 to book/images/ for the README"
 	@echo "make bench    measure speed and memory against the original micrograd (writes book/_data/)"
+	@echo "make bench-compare BEFORE=rev  the same, with the package as of a git revision beside this one"
 	@echo "make clean    remove everything the build made (the virtual environment too)"
 
 setup: $(STAMP)
@@ -127,6 +128,15 @@ preview: export $(KATEX)
 # .build/ by the script) and plain floats; writes book/_data/bench.json and bench.md, which the chapter reads.
 bench: setup
 	$(PY) book/_tools/bench.py
+
+# The same benchmark with an earlier version of this package running beside this one (W1, the chain W2 and W3,
+# interleaved), for a change that must not cost speed or memory: make bench-compare BEFORE=<git revision>.
+# Writes .build/bench-compare/.
+BEFORE ?= HEAD
+bench-compare: setup
+	rm -rf .build/before && mkdir -p .build/before
+	git archive "$(BEFORE)" micrograd | tar -x -C .build/before
+	$(PY) book/_tools/bench.py --before .build/before --out .build/bench-compare
 
 clean:
 	rm -rf $(VENV) .build _book _site .pytest_cache .hypothesis *.egg-info

@@ -8,7 +8,6 @@ __all__ = ['Value', 'vsum', 'dot']
 # %% ../book/02_value.ipynb #cell-007
 class Value:
     "A scalar that remembers how it was computed, so gradients can flow back through it."
-    __slots__ = ("data", "grad", "_prev", "_op", "label", "_bw", "__dict__")  # why: see 05a_engineering
 
     def __init__(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
         self.data = data
@@ -16,7 +15,7 @@ class Value:
         self._prev = _children  # the operands, in the order they were written
         self._op = _op
         self.label = label
-        self._bw = None
+        self._bw = None  # a backward function of the node's own (Under the hood)
 
     def __repr__(self) -> str:
         extra = f", label={self.label!r}" if self.label else ""
@@ -146,16 +145,42 @@ class _Operands(tuple):
     __hash__ = tuple.__hash__
 
 _NO_OPERANDS = _Operands()  # the `_prev` of every leaf: equal to (), and to set() as in micrograd
+_MANY = object()            # in `_y`: more than two operands, all of them in `_x`, one _Operands
+
+def _get_prev(self) -> _Operands:
+    "The operands, in the order they were written, as a tuple that also equals a set of the same nodes."
+    x, y = self._x, self._y
+    if y is _MANY: return x
+    if y is not None: return _Operands((x, y))
+    return _NO_OPERANDS if x is None else _Operands((x,))
+
+def _set_prev(self, children) -> None:
+    "Store the operands: one or two in `_x` and `_y` (None when absent), more in `_x` as one _Operands."
+    kids = tuple(children)
+    if len(kids) > 2: self._x, self._y = _Operands(kids), _MANY
+    else: self._x, self._y = (kids + (None, None))[:2]
+
+if not hasattr(Value, "__slots__"):  # chapter 2's ordinary class: make it anew, with the lean layout
+    Value = type("Value", (), {**{k: v for k, v in vars(Value).items() if k not in ("__dict__", "__weakref__")},
+                               "__slots__": ("data", "grad", "_x", "_y", "_op", "_bw", "__dict__"), "label": ""})
+Value._prev = property(_get_prev, _set_prev)
 
 # %% ../book/05a_engineering.ipynb #cell-028
-def _checked_init(self, data: float, _children: tuple = _NO_OPERANDS, _op: str = "", label: str = ""):
-    "Chapter 2's constructor, with `data` checked by `_as_float` and stored as a float."
+def _checked_init(self, data: float, _children: tuple = (), _op: str = "", label: str = ""):
+    "Chapter 2's constructor, with `data` checked by `_as_float` and the operands stored in `_x` and `_y`."
     self.data = data if type(data) is float and data == data else _as_float(data, _op or "Value")
     self.grad = 0.0
-    self._prev = _children if type(_children) is tuple or _children is _NO_OPERANDS else tuple(_children)
+    if type(_children) is tuple:  # what the operations pass: stored at once
+        n = len(_children)
+        if n == 2: self._x, self._y = _children
+        elif n == 1: self._x, self._y = _children[0], None
+        elif n == 0: self._x = self._y = None
+        else: self._x, self._y = _Operands(_children), _MANY
+    elif type(_children) is _Operands and len(_children) > 2: self._x, self._y = _children, _MANY  # sum, dot
+    else: _set_prev(self, _children)
     self._op = _op
-    self.label = label
     self._bw = None
+    if label: self.label = label  # a node without a label reads the class's ""
 Value.__init__ = _checked_init
 
 # %% ../book/05a_engineering.ipynb #cell-033
@@ -188,7 +213,7 @@ def _noop(): pass
 def _get_backward(self):
     "The function that passes this node's grad to its children (no arguments), as in micrograd."
     if self._bw is not None: return self._bw
-    if not self._prev: return _noop
+    if self._x is None: return _noop  # a leaf
     rule = RULES[self._op]
     return lambda: rule(self)
 
@@ -197,20 +222,56 @@ def _set_backward(self, fn):
 
 Value._backward = property(_get_backward, _set_backward)
 
+# %% ../book/05a_engineering.ipynb #cell-041a
+def _lean_topo(root) -> list:
+    "`_topo` for the lean layout: the same order, with the operands read from `_x` and `_y`."
+    topo, seen = [], {root}
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if child not in seen:
+                seen.add(child)
+                x, y = child._x, child._y
+                if x is None:
+                    topo.append(child)  # a leaf: nothing below it to walk
+                    continue
+                stack.append((child, iter(x if y is _MANY else (x,) if y is None else (x, y))))
+                break
+        else:
+            stack.pop()
+            topo.append(node)
+    return topo
+
+def _lean_add(out):
+    g = out.grad
+    out._x.grad += g
+    out._y.grad += g
+
+def _lean_mul(out):
+    a, b, g = out._x, out._y, out.grad
+    a.grad += b.data * g
+    b.grad += a.data * g
+
+def _lean_tanh(out):
+    out._x.grad += (1.0 - out.data * out.data) * out.grad
+
+RULES.update({"+": _lean_add, "*": _lean_mul, "tanh": _lean_tanh})
+
 # %% ../book/05a_engineering.ipynb #cell-042
 def _lean_backward(self) -> None:
     "Fill in `grad` of every node this one depends on, with d(self)/d(node) added to leaves."
     enabled = gc.isenabled()
     gc.disable()  # the walk makes no reference cycles: the cyclic collector would only re-scan the graph
     try:
-        topo = _topo(self)
+        topo = _lean_topo(self)
         for v in topo:
-            if v._prev: v.grad = 0.0  # interior grads are recomputed on every call
+            if v._x is not None: v.grad = 0.0  # interior grads are recomputed on every call
         self.grad = 1.0
         rules = RULES
         for v in reversed(topo):
             if v._bw is not None: v._bw()  # a node's own function, even for a node without children
-            elif v._prev: rules[v._op](v)
+            elif v._x is not None: rules[v._op](v)
     except KeyError:
         if v._bw is not None or v._op in rules: raise
         raise LookupError(f"backward: no rule for the op {v._op!r}; add one to RULES or set the node's "
@@ -271,7 +332,7 @@ Value.__pow__ = __pow__
 
 # %% ../book/06_operations.ipynb #cell-015
 def _rule_pow(out):
-    (x,) = out._prev
+    x = out._x  # the one operand ([Under the hood](05a_engineering.ipynb) keeps it in _x)
     k = float(out._op[2:])
     if k == 0.0: return  # x**0 is the constant 1
     try:
@@ -322,7 +383,7 @@ def _vpow(base: Value, expo: Value) -> Value:
     return Value(y, (base, expo), "pow")
 
 def _rule_vpow(out):
-    b, e = out._prev
+    b, e = out._x, out._y
     b.grad += e.data * out.data / b.data * out.grad
     e.grad += out.data * math.log(b.data) * out.grad
 RULES["pow"] = _rule_vpow
@@ -343,7 +404,7 @@ def exp(self) -> Value:
         raise OverflowError(f"exp: exp({self.data!r}) is larger than the largest float (about 1.8e308)") from None
 
 def _rule_exp(out):
-    (x,) = out._prev
+    x = out._x
     x.grad += out.data * out.grad
 Value.exp, RULES["exp"] = exp, _rule_exp
 
@@ -354,7 +415,7 @@ def log(self) -> Value:
     return Value(math.log(self.data), (self,), "log")
 
 def _rule_log(out):
-    (x,) = out._prev
+    x = out._x
     x.grad += out.grad / x.data
 Value.log, RULES["log"] = log, _rule_log
 
@@ -370,7 +431,7 @@ def sigmoid(self) -> Value:
     return Value(s, (self,), "sigmoid")
 
 def _rule_sigmoid(out):
-    (x,) = out._prev
+    x = out._x
     x.grad += out.data * (1.0 - out.data) * out.grad
 Value.sigmoid, RULES["sigmoid"] = sigmoid, _rule_sigmoid
 
@@ -380,7 +441,7 @@ def relu(self) -> Value:
     return Value(self.data if self.data > 0 else 0.0, (self,), "ReLU")
 
 def _rule_relu(out):
-    (x,) = out._prev
+    x = out._x
     if out.data > 0: x.grad += out.grad
 Value.relu, RULES["ReLU"] = relu, _rule_relu
 
@@ -393,14 +454,14 @@ def _term(v, op: str) -> Value:
 
 def vsum(values) -> Value:
     "The sum of many Values (or numbers) as ONE node: its children are all the terms."
-    terms = tuple(v if type(v) is Value else _term(v, "vsum") for v in values)
+    terms = _Operands(v if type(v) is Value else _term(v, "vsum") for v in values)
     s = 0.0
     for t in terms: s += t.data
     return Value(s, terms, "sum")
 
 def _rule_sum(out):
     g = out.grad
-    for t in out._prev: t.grad += g
+    for t in out._prev: t.grad += g  # any number of terms: read through _prev
 RULES["sum"] = _rule_sum
 
 # %% ../book/06_operations.ipynb #cell-050
@@ -418,7 +479,7 @@ def dot(ws, xs, bias=None) -> Value:
         s += w.data * x.data
         kids += (w, x)
     if bias is not None: kids.append(bias)
-    return Value(s, tuple(kids), "dot")
+    return Value(s, _Operands(kids), "dot")
 
 # %% ../book/06_operations.ipynb #cell-051
 def _rule_dot(out):

@@ -10,6 +10,7 @@ import os
 import random
 import sys
 import types
+import weakref
 from pathlib import Path
 
 from micrograd.data import make_moons
@@ -130,7 +131,8 @@ def _cell_prev_like_a_set():
     for V in ([Value] + ([orig.Value] if orig else [])):
         a, b = V(2.0), V(3.0)
         assert V(1.0)._prev == set() and set((a * b)._prev) == {a, b} and a in (a * b)._prev
-        assert len(set((a * a)._prev)) == 1
+        assert len(set((a * a)._prev)) == 1 and (a * b)._prev == {a, b} and (a * a)._prev == {a}
+        assert (a * b)._prev != {a} and {b, a} == (a * b)._prev
 
 
 _checks.run('prev_like_a_set', _cell_prev_like_a_set)
@@ -259,12 +261,14 @@ def test_value_repr_and_data():
 def _cell_prev_is_ordered():
     # book/13_differences.ipynb, cell 21
     p, q = Value(3.0), Value(4.0)
-    assert type((p * q)._prev) is tuple and (p * q)._prev == (p, q) and (q * p)._prev == (q, p)
-    assert (p * q)._prev != {p, q} and Value(1.0)._prev == set()
+    assert isinstance((p * q)._prev, tuple) and (p * q)._prev == (p, q) and (q * p)._prev == (q, p)
+    assert (p * q)._prev != (q, p) and (p * q)._prev == {p, q} == (q * p)._prev and Value(1.0)._prev == set()
     assert len((p * p)._prev) == 2 and len(set((p * p)._prev)) == 1
+    assert raises(lambda: weakref.ref(p)) is TypeError and "__weakref__" not in Value.__slots__
     if orig:
         oa, ob = orig.Value(3.0), orig.Value(4.0)
         assert type((oa * oa)._prev) is set and len((oa * oa)._prev) == 1 and (oa * ob)._prev == {oa, ob}
+        assert weakref.ref(oa)() is oa
 
 
 _checks.run('prev_is_ordered', _cell_prev_is_ordered)

@@ -1,6 +1,7 @@
 """`make bench`: this package against the original micrograd 0.1.0 and against plain Python floats, and an ablation.
 
 Usage (from the repository root):  .venv/bin/python book/_tools/bench.py [--quick] [--out book/_data]
+       with an earlier version beside this one:  ... bench.py --before DIR (DIR/micrograd/; make bench-compare)
 
 Each implementation runs in a long-lived worker process of its own (so that the two packages called
 `micrograd` never share an interpreter, and one engine's garbage never slows another):
@@ -25,6 +26,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ORIG_DIR = os.path.join(ROOT, ".build", "micrograd-0.1.0")
 IMPLS = ("book", "orig", "float")
 BOOK_ROOT = os.environ.get("BENCH_BOOK_ROOT", ROOT)
+BEFORE_ROOT = os.environ.get("BENCH_BEFORE_ROOT", "")   # --before: an earlier version of this package, side by side
 
 
 # ----------------------------------------------------------------------------- the workloads
@@ -51,7 +53,7 @@ class GraphImpl:
         from micrograd.engine import Value
         from micrograd.nn import MLP
         self.Value, self.MLP = Value, MLP
-        if name == "book":
+        if name in ("book", "before"):
             from micrograd.engine import dot, vsum
             self.dot, self.sum = dot, vsum
         else:
@@ -286,7 +288,8 @@ def handle(impl, state, req):
             for _ in range(2):
                 impl.step(state["model"], *state["data"], 0.01)   # warm up
         c0 = clocks()
-        impl.step(state["model"], *state["data"], 0.01)
+        for _ in range(req.get("steps", 1)):
+            impl.step(state["model"], *state["data"], 0.01)
         return since(c0)
     if w == "W2":
         n = req["n"]
@@ -339,17 +342,19 @@ def handle(impl, state, req):
 
 
 def worker(name):
+    home = None
     if name.startswith("abl:"):
         sys.path.insert(0, BOOK_ROOT)
         impl = AblationImpl(name[4:])
     else:
-        if name != "float":
-            sys.path.insert(0, BOOK_ROOT if name == "book" else ORIG_DIR)
+        home = {"book": BOOK_ROOT, "before": BEFORE_ROOT, "orig": ORIG_DIR}.get(name)
+        if home:
+            sys.path.insert(0, home)
         impl = FloatImpl() if name == "float" else GraphImpl(name)
-    if name in ("book", "orig"):   # make sure the right package was imported
+    if home:   # make sure the right package was imported
         import micrograd
         where = os.path.dirname(os.path.abspath(micrograd.__file__))
-        assert where.startswith(BOOK_ROOT if name == "book" else ORIG_DIR), where
+        assert where.startswith(os.path.join(home, "")), (name, where)
     state = {}
     for line in sys.stdin:
         req = json.loads(line)
@@ -426,7 +431,8 @@ def summary(times_walls, pairs):
     ratios = {}
     for x, y in pairs:
         per = [a / b for a, b in zip(times[x], times[y])]
-        ratios[f"{x}/{y}"] = {"median": statistics.median(per), "min": min(per), "max": max(per), "per_pair": per}
+        ratios[f"{x}/{y}"] = {"median": statistics.median(per), "min": min(per), "max": max(per), "per_pair": per,
+                              "of_minimums": min(times[x]) / min(times[y])}
     return out, ratios
 
 
@@ -440,79 +446,103 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds (a smoke test)")
     ap.add_argument("--out", default=os.path.join(ROOT, "book", "_data"))
     ap.add_argument("--book-root", default=ROOT, help="where to import this package from (to try a changed copy)")
+    ap.add_argument("--before", default="", help="a directory holding an earlier micrograd/ of this book: it runs "
+                    "beside this one in W1 and W3, and the ratios before/book are reported")
     args = ap.parse_args()
     if args.worker:
         return worker_main(args.worker)
     os.environ["BENCH_BOOK_ROOT"] = os.path.abspath(args.book_root)
+    if args.before:
+        before = os.path.abspath(args.before)
+        if not os.path.isfile(os.path.join(before, "micrograd", "engine.py")):
+            raise SystemExit(f"bench.py: --before {args.before}: no micrograd/engine.py there")
+        os.environ["BENCH_BEFORE_ROOT"] = before
+    graphs = ("book", "before") if args.before else ("book",)   # the versions of this package that run
     t_start = time.perf_counter()
     ensure_original()
     q = args.quick
     labels = ablation_labels()
-    ws = Workers(IMPLS + tuple(f"abl:{a}" for a in labels))
+    ws = Workers(IMPLS + graphs[1:] + (() if args.before else tuple(f"abl:{a}" for a in labels)))
     res = {"meta": {"python": platform.python_version(), "machine": platform.machine(),
                     "system": platform.system(), "cpus": os.cpu_count(),
                     "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                     "quick": q, "clock": "CPU time of the worker process (time.process_time); wall times are kept as wall_*",
-                    "book_root": os.path.relpath(os.environ["BENCH_BOOK_ROOT"], ROOT), "memory_method": "tracemalloc: bytes allocated while building the whole graph (leaves included) from two lists of floats, divided by its number of nodes or by N"}}
+                    "book_root": os.path.relpath(os.environ["BENCH_BOOK_ROOT"], ROOT),
+                    "before_root": args.before and os.path.abspath(args.before), "memory_method": "tracemalloc: bytes allocated while building the whole graph (leaves included) from two lists of floats, divided by its number of nodes or by N"}}
     try:
         # --- W1: agreement, then timing
-        agree = {n: ws.ask(n, w="W1-losses", seed=1337, steps=3)["losses"] for n in IMPLS}
-        diff = max(abs(a - b) for n in ("book", "float") for a, b in zip(agree[n], agree["orig"]))
+        agree = {n: ws.ask(n, w="W1-losses", seed=1337, steps=3)["losses"] for n in IMPLS + graphs[1:]}
+        diff = max(abs(a - b) for n in ("float",) + graphs for a, b in zip(agree[n], agree["orig"]))
         assert diff < 1e-12, f"W1 losses disagree with the original by {diff}: {agree}"
         print(f"W1 losses of the first 3 steps agree (max difference {diff:.1e}): {agree['orig']}", flush=True)
-        reps = 3 if q else 9
-        t, r = summary(interleaved(ws, list(IMPLS), reps, w="W1"), [("orig", "book"), ("book", "float")])
+        if args.before:   # the comparison itself: many rounds of 3 steps each, without the slow original
+            reps = 5 if q else 41
+            t, r = summary(interleaved(ws, ["book", "before", "float"], reps, w="W1", steps=3),
+                           [("book", "float"), ("before", "book"), ("before", "float")])
+        else:
+            reps = 3 if q else 9
+            t, r = summary(interleaved(ws, list(IMPLS), reps, w="W1"), [("orig", "book"), ("book", "float")])
         res["W1"] = {"reps": reps, "impl": t, "ratios": r, "losses": agree, "max_loss_diff": diff}
-        print(f"W1 book {fmt_t(t['book']['median_s'])}  orig {fmt_t(t['orig']['median_s'])}  "
-              f"float {fmt_t(t['float']['median_s'])}", flush=True)
+        print("W1 " + "  ".join(f"{n} {fmt_t(v['median_s'])}" for n, v in t.items()), flush=True)
 
-        # --- the ablation: one change at a time on W1's step, each engine in its own process, interleaved
-        keys = [f"abl:{a}" for a in labels]
-        agree_a = {k: ws.ask(k, w="A-losses", steps=3)["losses"] for k in keys}
-        diff_a = max(abs(x - z) for k in keys for x, z in zip(agree_a[k], agree["orig"]))
-        assert diff_a < 1e-12, f"the ablation's losses disagree with the original by {diff_a}: {agree_a}"
-        reps = 3 if q else 9
-        steps = [(keys[i - 1], keys[i]) for i in range(1, len(keys))]
-        offs = [f"{k}@gc-off" for k in keys]
-        t, r = summary(interleaved(ws, keys + offs + ["orig", "book"], reps, w="A"),
-                       steps + [(keys[0], k) for k in keys[1:]] + [("orig", keys[0]), ("book", keys[-1])]
-                       + [(a + "@gc-off", b + "@gc-off") for a, b in steps] + [(k, k + "@gc-off") for k in keys])
-        for k in keys:
-            t[k].update({f"mem_{key}": v for key, v in ws.ask(k, w="A-mem", n=10**5).items()})
-        res["ablation"] = {"reps": reps, "variants": labels,
-                           "impl": t, "ratios": r, "losses": agree_a, "max_loss_diff": diff_a,
-                           "note": "W1's step on the network in lists, with book/12_fast.ipynb's ENGINES, init and step; 'orig' and "
-                                   "'book' are the two packages' own W1 step (their MLP classes), for reference"}
-        for k in keys:
-            print(f"ablation {k:>28}: {fmt_t(t[k]['median_s'])}  {t[k]['mem_bytes_per_node']:.0f} B/node", flush=True)
+        if not args.before:   # a comparison with an earlier version runs W1, the chain beside it, and W3
+            # --- the ablation: one change at a time on W1's step, each engine in its own process, interleaved
+            keys = [f"abl:{a}" for a in labels]
+            agree_a = {k: ws.ask(k, w="A-losses", steps=3)["losses"] for k in keys}
+            diff_a = max(abs(x - z) for k in keys for x, z in zip(agree_a[k], agree["orig"]))
+            assert diff_a < 1e-12, f"the ablation's losses disagree with the original by {diff_a}: {agree_a}"
+            reps = 3 if q else 9
+            steps = [(keys[i - 1], keys[i]) for i in range(1, len(keys))]
+            offs = [f"{k}@gc-off" for k in keys]
+            t, r = summary(interleaved(ws, keys + offs + ["orig", "book"], reps, w="A"),
+                           steps + [(keys[0], k) for k in keys[1:]] + [("orig", keys[0]), ("book", keys[-1])]
+                           + [(a + "@gc-off", b + "@gc-off") for a, b in steps] + [(k, k + "@gc-off") for k in keys])
+            for k in keys:
+                t[k].update({f"mem_{key}": v for key, v in ws.ask(k, w="A-mem", n=10**5).items()})
+            res["ablation"] = {"reps": reps, "variants": labels,
+                               "impl": t, "ratios": r, "losses": agree_a, "max_loss_diff": diff_a,
+                               "note": "W1's step on the network in lists, with book/12_fast.ipynb's ENGINES, init and step; 'orig' and "
+                                       "'book' are the two packages' own W1 step (their MLP classes), for reference"}
+            for k in keys:
+                print(f"ablation {k:>28}: {fmt_t(t[k]['median_s'])}  {t[k]['mem_bytes_per_node']:.0f} B/node", flush=True)
 
-        # --- W2: does the original survive the default recursion limit? then times, the collector on and off
-        res["W2"] = {"default_limit": {n: {str(k): ws.ask(n, w="W2", n=k, default_limit=True)["ok"]
-                                           for k in (400, 600)} for n in ("book", "orig")}, "rows": [],
-                     "note": "CPU time of building the chain and running backward (the package's graph is freed on "
-                             "return); the collection that frees the original's graph afterwards is not timed. "
-                             "name@gc-off: the same with the collector switched off while the clock runs."}
-        sizes = [10**3, 10**4, 10**5] if q else [10**3, 10**4, 10**5, 10**6]
-        orig_max = 10**4 if q else 10**5
-        for k in sizes:
-            names = (["book", "orig", "float", "book@gc-off", "orig@gc-off"] if k <= orig_max
-                     else ["book", "float", "book@gc-off"])
-            reps = 7 if k < 10**5 else 3 if k == 10**5 and not q else 2
-            t, r = summary(interleaved(ws, names, reps, w="W2", n=k),
-                           [("orig", "book"), ("orig@gc-off", "book@gc-off"), ("orig", "orig@gc-off")] * (k <= orig_max)
-                           + [("book", "float")])
-            nodes = 4 * k + 1   # x, and per link: the constant 1.0001, the product, 0.1, the sum
-            for n in t:
-                t[n]["per_link_s"] = t[n]["median_s"] / k
-                if n != "float":
-                    t[n]["per_node_s"] = t[n]["median_s"] / nodes
-            res["W2"]["rows"].append({"n": k, "nodes": nodes, "reps": reps, "impl": t, "ratios": r})
-            print(f"W2 N={k:>7}: " + "  ".join(f"{n} {fmt_t(t[n]['median_s'])}" for n in t), flush=True)
+            # --- W2: does the original survive the default recursion limit? then times, the collector on and off
+            res["W2"] = {"default_limit": {n: {str(k): ws.ask(n, w="W2", n=k, default_limit=True)["ok"]
+                                               for k in (400, 600)} for n in ("book", "orig")}, "rows": [],
+                         "note": "CPU time of building the chain and running backward (the package's graph is freed on "
+                                 "return); the collection that frees the original's graph afterwards is not timed. "
+                                 "name@gc-off: the same with the collector switched off while the clock runs."}
+            sizes = [10**3, 10**4, 10**5] if q else [10**3, 10**4, 10**5, 10**6]
+            orig_max = 10**4 if q else 10**5
+            for k in sizes:
+                names = (["book", "orig", "float", "book@gc-off", "orig@gc-off"] if k <= orig_max
+                         else ["book", "float", "book@gc-off"])
+                reps = 7 if k < 10**5 else 3 if k == 10**5 and not q else 2
+                t, r = summary(interleaved(ws, names, reps, w="W2", n=k),
+                               [("orig", "book"), ("orig@gc-off", "book@gc-off"), ("orig", "orig@gc-off")] * (k <= orig_max)
+                               + [("book", "float")])
+                nodes = 4 * k + 1   # x, and per link: the constant 1.0001, the product, 0.1, the sum
+                for n in t:
+                    t[n]["per_link_s"] = t[n]["median_s"] / k
+                    if n != "float":
+                        t[n]["per_node_s"] = t[n]["median_s"] / nodes
+                res["W2"]["rows"].append({"n": k, "nodes": nodes, "reps": reps, "impl": t, "ratios": r})
+                print(f"W2 N={k:>7}: " + "  ".join(f"{n} {fmt_t(t[n]['median_s'])}" for n in t), flush=True)
+
+        else:   # the chain: this version beside the earlier one, the collector on and off (no original, no floor)
+            res["W2-before"] = {"rows": []}
+            for k in ([10**4] if q else [10**4, 10**5]):
+                names = ["book", "before", "book@gc-off", "before@gc-off"]
+                reps = 3 if q else 7
+                t, r = summary(interleaved(ws, names, reps, w="W2", n=k),
+                               [("before", "book"), ("before@gc-off", "book@gc-off")])
+                res["W2-before"]["rows"].append({"n": k, "reps": reps, "impl": t, "ratios": r})
+                print(f"W2 N={k:>7}: " + "  ".join(f"{n} {fmt_t(t[n]['median_s'])}" for n in t), flush=True)
 
         # --- W3: time and memory per node
         res["W3"] = {"rows": []}
         for k in ([10**5] if q else [10**5, 10**6]):
-            variants = [("book", "sum"), ("book", "dot"), ("orig", "sum"), ("float", "sum")]
+            variants = [(g, h) for g in graphs for h in ("sum", "dot")] + [("orig", "sum"), ("float", "sum")]
             reps = 3 if k <= 10**5 else 1   # at 10**6 the original alone takes about a minute
             times, walls = {f"{n}:{h}": [] for n, h in variants}, {f"{n}:{h}": [] for n, h in variants}
             for r in range(reps):
@@ -521,8 +551,9 @@ def main():
                     times[f"{n}:{h}"].append(got["t"])
                     walls[f"{n}:{h}"].append(got["wall"])
             t, rr = summary((times, walls), [("orig:sum", "book:sum"), ("orig:sum", "book:dot"),
-                                    ("book:sum", "float:sum"), ("book:dot", "float:sum")])
-            for n, h in variants[:3]:
+                                    ("book:sum", "float:sum"), ("book:dot", "float:sum")]
+                            + [("before:sum", "book:sum"), ("before:dot", "book:dot")] * bool(args.before))
+            for n, h in variants[:-1]:
                 if n == "orig" and k > 10**5:   # bytes per node do not depend on N: measured at 10**5
                     t[f"{n}:{h}"].update({key: res["W3"]["rows"][0]["impl"][f"{n}:{h}"][key] for key in
                                           ("bytes_per_node", "bytes_per_term")}, mem_at_n=10**5)
@@ -537,10 +568,46 @@ def main():
 
     # --- targets
     w1 = res["W1"]["ratios"]
+    w3 = res["W3"]["rows"][0]["impl"]
+    res["targets"] = [] if args.before else targets(res)
+    if args.before:   # this tree against the earlier version, side by side in this run
+        b1, m1 = w1["before/book"]["median"], w1["before/book"]["of_minimums"]
+        res["targets"] += [
+            {"name": "W1: book / before, CPU time per training step (median of the rounds' ratios)", "goal": "<= 1.05",
+             "unit": "x", "value": 1 / b1, "met": 1 / b1 <= 1.05},
+            {"name": "W1: book / before, CPU time per training step (fastest round of each)", "goal": "<= 1.05",
+             "unit": "x", "value": 1 / m1, "met": 1 / m1 <= 1.05},
+            {"name": "W3: book / before, bytes per node (plain sum)", "goal": "<= 1.05", "unit": "x",
+             "value": w3["book:sum"]["bytes_per_node"] / w3["before:sum"]["bytes_per_node"],
+             "met": w3["book:sum"]["bytes_per_node"] <= 1.05 * w3["before:sum"]["bytes_per_node"]},
+            {"name": "W3: book / before, bytes per term (dot)", "goal": "<= 1.05", "unit": "x",
+             "value": w3["book:dot"]["bytes_per_term"] / w3["before:dot"]["bytes_per_term"],
+             "met": w3["book:dot"]["bytes_per_term"] <= 1.05 * w3["before:dot"]["bytes_per_term"]}]
+        c2 = res["W2-before"]["rows"][-1]
+        for suf, how in (("", "collector on"), ("@gc-off", "collector off")):
+            v = 1 / c2["ratios"][f"before{suf}/book{suf}"]["median"]
+            res["targets"].append({"name": f"W2: book / before, CPU time of the chain (N = {c2['n']:,}, {how})",
+                                   "goal": "<= 1.05", "unit": "x", "value": v, "met": v <= 1.05})
+    res["meta"]["duration_s"] = time.perf_counter() - t_start
+
+    md = markdown(res)
+    print(md)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "bench.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    with open(os.path.join(args.out, "bench.md"), "w") as f:
+        f.write(md)
+    print(f"wrote {os.path.relpath(args.out, ROOT)}/bench.json and bench.md in {res['meta']['duration_s']:.0f} s")
+
+
+
+def targets(res):
+    "The goals of the full benchmark, each with its measured value."
+    w1 = res["W1"]["ratios"]
     common = [row for row in res["W2"]["rows"] if "orig" in row["impl"]][-1]
     big = res["W2"]["rows"][-1]
     w3 = res["W3"]["rows"][0]["impl"]
-    res["targets"] = [
+    return [
         {"name": "W1: original / book, CPU time per training step", "goal": ">= 20", "unit": "x",
          "value": w1["orig/book"]["median"], "met": w1["orig/book"]["median"] >= 20},
         {"name": "W1: book / float floor, CPU time per training step", "goal": "<= 10", "unit": "x",
@@ -555,17 +622,6 @@ def main():
         {"name": "W1: losses of the first 3 steps agree with the original", "goal": "< 1e-12",
          "unit": "(absolute difference)", "value": res["W1"]["max_loss_diff"], "met": res["W1"]["max_loss_diff"] < 1e-12},
     ]
-    res["meta"]["duration_s"] = time.perf_counter() - t_start
-
-    md = markdown(res)
-    print(md)
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "bench.json"), "w") as f:
-        json.dump(res, f, indent=1)
-    with open(os.path.join(args.out, "bench.md"), "w") as f:
-        f.write(md)
-    print(f"wrote {os.path.relpath(args.out, ROOT)}/bench.json and bench.md in {res['meta']['duration_s']:.0f} s")
-
 
 def rfmt(r):
     "A ratio: the median of the per-round ratios, with their range when there was more than one round."
@@ -578,15 +634,15 @@ def markdown(res):
     L = [f"Benchmark of {m['date']}: Python {m['python']}, {m['system']} {m['machine']}, {m['cpus']} CPUs"
          f"{' (quick)' if m['quick'] else ''}. CPU time, medians of interleaved runs; ratios are medians of the "
          "per-round ratios (their range in brackets).", ""]
-    A = res["ablation"]
-    t, r = A["impl"], A["ratios"]
-    L += ["One change at a time, on one training step (W1), each engine in a process of its own, in its steady state "
+    A = res.get("ablation")
+    t, r = (A["impl"], A["ratios"]) if A else ({}, {})
+    L += [] if not A else ["One change at a time, on one training step (W1), each engine in a process of its own, in its steady state "
           "(collector off: a gc.collect() before and after the step, not timed):", "",
           "| engine | time per step | faster than the row above | faster than the first row | bytes per node "
           "| collector off: time per step | faster than the row above |",
           "| --- | --- | --- | --- | --- | --- | --- |"]
     prev = None
-    for v in A["variants"]:
+    for v in (A["variants"] if A else []):
         k = f"abl:{v}"
         up = rfmt(r[f"{prev}/{k}"]) if prev else "-"
         first = rfmt(r[f"abl:{A['variants'][0]}/{k}"]) if prev else "-"
@@ -596,15 +652,28 @@ def markdown(res):
         L.append(f"| {v} | {fmt_t(t[k]['median_s'])} | {up} | {first} | {mem} | {fmt_t(t[k + '@gc-off']['median_s'])} "
                  f"| {up_off} |")
         prev = k
-    L += [f"| (micrograd 0.1.0's own step) | {fmt_t(t['orig']['median_s'])} | - | - | - | - | - |",
+    L += [] if not A else [f"| (micrograd 0.1.0's own step) | {fmt_t(t['orig']['median_s'])} | - | - | - | - | - |",
           f"| (this package's own step: MLP, dot) | {fmt_t(t['book']['median_s'])} | - | - | - | - | - |", ""]
     L += ["| workload | size | book | original 0.1.0 | float floor | original / book | book / float |",
           "| --- | --- | --- | --- | --- | --- | --- |"]
     w = res["W1"]
-    L.append(f"| W1 training step, time per step | MLP(2, [16, 16, 1]), 100 points | {fmt_t(w['impl']['book']['median_s'])} | "
+    if "orig" in w["impl"]: L.append(f"| W1 training step, time per step | MLP(2, [16, 16, 1]), 100 points | {fmt_t(w['impl']['book']['median_s'])} | "
              f"{fmt_t(w['impl']['orig']['median_s'])} | {fmt_t(w['impl']['float']['median_s'])} | "
              f"{rfmt(w['ratios']['orig/book'])} | {rfmt(w['ratios']['book/float'])} |")
-    for row in res["W2"]["rows"]:
+    if "before" in w["impl"]:
+        b, e = w["impl"]["book"], w["impl"]["before"]
+        L.append(f"| W1 training step, 3 steps per round | MLP(2, [16, 16, 1]), 100 points | {fmt_t(b['median_s'])} | - | "
+                 f"{fmt_t(w['impl']['float']['median_s'])} | - | {rfmt(w['ratios']['book/float'])} |")
+        L.append(f"| W1, the earlier version (--before) | the same | {fmt_t(e['median_s'])} | - | - | "
+                 f"before / book: {rfmt(w['ratios']['before/book'])}; of the fastest rounds "
+                 f"{w['ratios']['before/book']['of_minimums']:.3f} | {rfmt(w['ratios']['before/float'])} |")
+    for row in res.get("W2-before", {}).get("rows", []):
+        t, r = row["impl"], row["ratios"]
+        for mode, suf in (("collector on", ""), ("collector off", "@gc-off")):
+            L.append(f"| W2 chain, {mode}, the earlier version beside this one | N = {row['n']:,} | "
+                     f"{fmt_t(t['book' + suf]['median_s'])} | - | - | before / book: {rfmt(r[f'before{suf}/book{suf}'])} "
+                     f"(before: {fmt_t(t['before' + suf]['median_s'])}) | - |")
+    for row in res["W2"]["rows"] if "W2" in res else []:
         t, r = row["impl"], row["ratios"]
         for mode, suf in (("collector on", ""), ("collector off", "@gc-off")):
             o = fmt_t(t["orig" + suf]["per_link_s"]) if "orig" + suf in t else "not run"
@@ -627,11 +696,17 @@ def markdown(res):
         L.append(f"| W3 bytes per term (sum / dot) | N = {row['n']:,} | {t['book:sum']['bytes_per_term']:.0f} B / "
                  f"{t['book:dot']['bytes_per_term']:.0f} B | {t['orig:sum']['bytes_per_term']:.0f} B | - | "
                  f"{t['orig:sum']['bytes_per_term'] / t['book:dot']['bytes_per_term']:.1f}x (vs dot) | - |")
+        if "before:sum" in t:
+            for how in ("sum", "dot"):
+                e = t[f"before:{how}"]
+                L.append(f"| W3 {how}, the earlier version (--before) | N = {row['n']:,} | {fmt_t(e['median_s'])}, "
+                         f"{e['bytes_per_node']:.0f} B per node, {e['bytes_per_term']:.0f} B per term | - | - | "
+                         f"before / book: {rfmt(r[f'before:{how}/book:{how}'])} | - |")
     L += ["", "W2: one repetition is 4 nodes (the constant 1.0001, the product, 0.1, the sum); the collection that "
           "frees the original's graph after the clock stops is not counted.",
           "W2 with Python's default recursion limit: " + ", ".join(
               f"{n} N={k}: {'ok' if ok else 'RecursionError'}" for n, d in res["W2"]["default_limit"].items()
-              for k, ok in d.items()), ""]
+              for k, ok in d.items()) if "W2" in res else "The ablation, and W2 against the original, were not run (--before).", ""]
     L += ["| target | goal | value | met |", "| --- | --- | --- | --- |"]
     L += [f"| {t['name']} | {t['goal']} | {t['value']:.3g} {t['unit']} | {'yes' if t['met'] else 'NO'} |"
           for t in res["targets"]]
