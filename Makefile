@@ -130,13 +130,13 @@ bench: setup
 	$(PY) book/_tools/bench.py
 
 # The same benchmark with an earlier version of this package running beside this one (W1, the chain W2 and W3,
-# interleaved), for a change that must not cost speed or memory: make bench-compare BEFORE=<git revision>.
+# interleaved), for a change that must not cost speed or memory: make bench-compare BEFORE=<git revision> [ROUNDS=41].
 # Writes .build/bench-compare/.
 BEFORE ?= HEAD
 bench-compare: setup
 	rm -rf .build/before && mkdir -p .build/before
 	git archive "$(BEFORE)" micrograd | tar -x -C .build/before
-	$(PY) book/_tools/bench.py --before .build/before --out .build/bench-compare
+	$(PY) book/_tools/bench.py --before .build/before --out .build/bench-compare $(if $(ROUNDS),--rounds $(ROUNDS),)
 
 clean:
 	rm -rf $(VENV) .build _book _site .pytest_cache .hypothesis *.egg-info

@@ -447,7 +447,9 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "book", "_data"))
     ap.add_argument("--book-root", default=ROOT, help="where to import this package from (to try a changed copy)")
     ap.add_argument("--before", default="", help="a directory holding an earlier micrograd/ of this book: it runs "
-                    "beside this one in W1 and W3, and the ratios before/book are reported")
+                    "beside this one in W1, W2 and W3, and the ratios before/book are reported")
+    ap.add_argument("--rounds", type=int, default=41, help="with --before: the rounds of W1 (3 steps each); more "
+                    "rounds narrow the median of the per-round ratios on a noisy machine")
     args = ap.parse_args()
     if args.worker:
         return worker_main(args.worker)
@@ -476,7 +478,9 @@ def main():
         assert diff < 1e-12, f"W1 losses disagree with the original by {diff}: {agree}"
         print(f"W1 losses of the first 3 steps agree (max difference {diff:.1e}): {agree['orig']}", flush=True)
         if args.before:   # the comparison itself: many rounds of 3 steps each, without the slow original
-            reps = 5 if q else 41
+            if args.rounds < 1:
+                raise SystemExit(f"bench.py: --rounds must be at least 1, got {args.rounds}")
+            reps = 5 if q else args.rounds
             t, r = summary(interleaved(ws, ["book", "before", "float"], reps, w="W1", steps=3),
                            [("book", "float"), ("before", "book"), ("before", "float")])
         else:
