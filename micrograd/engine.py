@@ -145,19 +145,19 @@ class _Operands(tuple):
     __hash__ = tuple.__hash__
 
 _NO_OPERANDS = _Operands()  # the `_prev` of every leaf: equal to (), and to set() as in micrograd
-_MANY = object()            # in `_y`: more than two operands, all of them in `_x`, one _Operands
+_MANY = object()            # in `_y`: more than two operands, all of them in `_x`, one tuple
 
 def _get_prev(self) -> _Operands:
     "The operands, in the order they were written, as a tuple that also equals a set of the same nodes."
     x, y = self._x, self._y
-    if y is _MANY: return x
+    if y is _MANY: return _Operands(x)
     if y is not None: return _Operands((x, y))
     return _NO_OPERANDS if x is None else _Operands((x,))
 
 def _set_prev(self, children) -> None:
-    "Store the operands: one or two in `_x` and `_y` (None when absent), more in `_x` as one _Operands."
+    "Store the operands: one or two in `_x` and `_y` (None when absent), more in `_x` as one tuple."
     kids = tuple(children)
-    if len(kids) > 2: self._x, self._y = _Operands(kids), _MANY
+    if len(kids) > 2: self._x, self._y = kids, _MANY
     else: self._x, self._y = (kids + (None, None))[:2]
 
 if not hasattr(Value, "__slots__"):  # chapter 2's ordinary class: make it anew, with the lean layout
@@ -175,8 +175,7 @@ def _checked_init(self, data: float, _children: tuple = (), _op: str = "", label
         if n == 2: self._x, self._y = _children
         elif n == 1: self._x, self._y = _children[0], None
         elif n == 0: self._x = self._y = None
-        else: self._x, self._y = _Operands(_children), _MANY
-    elif type(_children) is _Operands and len(_children) > 2: self._x, self._y = _children, _MANY  # sum, dot
+        else: self._x, self._y = _children, _MANY
     else: _set_prev(self, _children)
     self._op = _op
     self._bw = None
@@ -190,19 +189,32 @@ def _lift(x):
     if isinstance(x, Real) and not isinstance(x, bool): return Value(x)
     return None
 
+_new = object.__new__
+
+def _node(data: float, x, y, op: str) -> Value:
+    "What Value(data, (x, y), op) makes, with the slots filled directly: no call of __init__."
+    out = _new(Value)
+    out.data = data if type(data) is float and data == data else _as_float(data, op)
+    out.grad = 0.0
+    out._x = x
+    out._y = y
+    out._op = op
+    out._bw = None
+    return out
+
 def _add(self, other):
     "self + other; a plain number on either side becomes a constant Value; anything else: NotImplemented."
     if type(other) is not Value:
         other = _lift(other)
         if other is None: return NotImplemented
-    return Value(self.data + other.data, (self, other), "+")
+    return _node(self.data + other.data, self, other, "+")
 
 def _mul(self, other):
     "self * other; a plain number on either side becomes a constant Value; anything else: NotImplemented."
     if type(other) is not Value:
         other = _lift(other)
         if other is None: return NotImplemented
-    return Value(self.data * other.data, (self, other), "*")
+    return _node(self.data * other.data, self, other, "*")
 
 Value.__add__ = Value.__radd__ = _add
 Value.__mul__ = Value.__rmul__ = _mul
@@ -438,7 +450,7 @@ Value.sigmoid, RULES["sigmoid"] = sigmoid, _rule_sigmoid
 # %% ../book/06_operations.ipynb #cell-040
 def relu(self) -> Value:
     "max(0, x); its derivative at exactly 0 is taken to be 0, as in PyTorch."
-    return Value(self.data if self.data > 0 else 0.0, (self,), "ReLU")
+    return _node(self.data if self.data > 0 else 0.0, self, None, "ReLU")  # Value(..., (self,), "ReLU")
 
 def _rule_relu(out):
     x = out._x
@@ -454,14 +466,14 @@ def _term(v, op: str) -> Value:
 
 def vsum(values) -> Value:
     "The sum of many Values (or numbers) as ONE node: its children are all the terms."
-    terms = _Operands(v if type(v) is Value else _term(v, "vsum") for v in values)
+    terms = tuple(v if type(v) is Value else _term(v, "vsum") for v in values)
     s = 0.0
     for t in terms: s += t.data
     return Value(s, terms, "sum")
 
 def _rule_sum(out):
     g = out.grad
-    for t in out._prev: t.grad += g  # any number of terms: read through _prev
+    for t in (out._x if out._y is _MANY else out._prev): t.grad += g  # the terms, in order
 RULES["sum"] = _rule_sum
 
 # %% ../book/06_operations.ipynb #cell-050
@@ -479,13 +491,15 @@ def dot(ws, xs, bias=None) -> Value:
         s += w.data * x.data
         kids += (w, x)
     if bias is not None: kids.append(bias)
-    return Value(s, _Operands(kids), "dot")
+    kids = tuple(kids)
+    return _node(s, kids, _MANY, "dot") if len(kids) > 2 else Value(s, kids, "dot")
 
 # %% ../book/06_operations.ipynb #cell-051
 def _rule_dot(out):
-    g, p = out.grad, out._prev
-    for i in range(0, len(p) - 1, 2):
-        w, x = p[i], p[i + 1]
+    g, p = out.grad, out._x
+    if out._y is not _MANY: p = out._prev  # two operands or fewer: one weight, or only a bias
+    pairs = iter(p)
+    for w, x in zip(pairs, pairs):  # one iterator, read twice a step: (w0, x0), (w1, x1), ...
         w.grad += x.data * g
         x.grad += w.data * g
     if len(p) % 2: p[-1].grad += g  # the bias

@@ -266,7 +266,7 @@ _checks.run('strict_input', _cell_strict_input)
 def test_strict_input():
     _checks.report('strict_input')
 
-from micrograd.engine import _lift, _add, _mul, Value  # book/05a_engineering.ipynb, cell 35
+from micrograd.engine import _lift, _new, _node, _add, _mul, Value  # book/05a_engineering.ipynb, cell 35
 # book/05a_engineering.ipynb, cell 36
 error_of(lambda: Value(1.0) + "x"), error_of(lambda: Value(1.0) * True), (2 * Value(3.0) + 1).data
 
@@ -278,6 +278,11 @@ def _cell_not_implemented():
     assert error_of(lambda: Value(1.0) * True) == (TypeError, "unsupported operand type(s) for *: 'Value' and 'bool'")
     assert _lift("x") is None and _lift(True) is None and _lift(2).data == 2.0 and _lift(node) is node
     assert (2 * Value(3.0) + 1).data == 7.0 and (Value(3.0) * Fraction(1, 2)).data == 1.5
+    made, called = _node(7.0, node, node, "+"), Value(7.0, (node, node), "+")
+    fields_of = lambda v: [getattr(v, k) for k in ("data", "grad", "_x", "_y", "_op", "_bw", "label", "__dict__")]
+    assert type(made) is Value and fields_of(made) == fields_of(called) and made._prev == called._prev
+    assert error_of(lambda: _node(math.inf - math.inf, node, None, "ReLU")) == (ValueError, "ReLU: the result is NaN (not a number)")
+    assert _node(3, node, None, "x").data == 3.0 and type(_node(3, node, None, "x").data) is float
 
 
 _checks.run('not_implemented', _cell_not_implemented)
@@ -462,7 +467,8 @@ def _cell_prev_and_sets():
     assert len(square._prev) == 2 and len(set(square._prev)) == 1 and square._prev == {a}
     assert prod._prev is not prod._prev and hash(prod._prev) == hash((a, b))   # built on every reading
     many = Value(6.0, (a, b, a), "sum3")
-    assert many._prev is many._prev and many._prev == (a, b, a) and many._prev == {a, b}   # kept, as sum and dot keep theirs
+    assert many._prev == (a, b, a) and many._prev == {a, b} and type(many._prev) is _Operands and type(many._x) is tuple
+    assert many._prev is not many._prev and many._y is _MANY   # a plain tuple in _x, wrapped on every reading
 
 
 _checks.run('prev_and_sets', _cell_prev_and_sets)

@@ -9,7 +9,7 @@ import os
 import sys
 from numbers import Real
 
-from micrograd.engine import Value, RULES, _Operands, _lift, _topo
+from micrograd.engine import Value, RULES, _MANY, _lift, _node, _topo
 from micrograd.engine import _err  # book/06_operations.ipynb, cell 4
 from micrograd.engine import __neg__, __sub__, __rsub__, Value  # book/06_operations.ipynb, cell 6
 # book/06_operations.ipynb, cell 8
