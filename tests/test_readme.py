@@ -49,3 +49,26 @@ def test_readme_example_model():
     ns = next(ns for ns, _ in map(run_block, python_blocks()) if "model" in ns)
     assert len(ns["model"].parameters()) == 337          # "# 337 parameters"
     assert type(ns["score"]) is Value                    # "# one Value: the last layer has one neuron"
+
+
+def shown(x, text):
+    "Is `text` what x reads as, rounded to the significant digits that `text` shows (as chapter 12 checks)?"
+    digits = len(text.replace(".", "").lstrip("0"))
+    return f"{x:.{digits}g}" == text
+
+
+def test_readme_benchmark_figures():
+    "The saved benchmark's figures, as the README quotes them, are those of book/_data/bench.json."
+    import json
+    bench = json.loads((README.parent / "book" / "_data" / "bench.json").read_text(encoding="utf-8"))
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    said = re.search(r"the training step is ([\d.]+) times faster than micrograd 0\.1\.0's and takes ([\d.]+) times "
+                     r"as long as the float code, memory is (\d+) bytes per node .*? (every target is met|[^.]*missed)"
+                     r".*? with the collector on, the package took ([\d.]+) of the original's time per node", text)
+    assert said, "README: the sentence on the saved benchmark run was not found"
+    faster, floor, per_node, verdict, chain = said.groups()
+    w1 = bench["W1"]["ratios"]
+    assert shown(w1["orig/book"]["median"], faster) and shown(w1["book/float"]["median"], floor)
+    targets = {t["name"].split(":")[0] + ":" + t["goal"]: t for t in bench["targets"]}
+    assert shown(targets["W3:<= 150"]["value"], per_node) and shown(targets["W2:<= 0.3"]["value"], chain)
+    assert (verdict == "every target is met") == all(t["met"] for t in bench["targets"])
