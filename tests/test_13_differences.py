@@ -279,8 +279,32 @@ def test_prev_is_ordered():
 
 
 
-def _cell_op_names():
+def _cell_operations_skip_init():
     # book/13_differences.ipynb, cell 22
+    for V in ([Value] + ([orig.Value] if orig else [])):
+        real_init, made = V.__init__, []
+        def counting_init(self, data, *rest, **named):
+            made.append(data)
+            real_init(self, data, *rest, **named)
+        V.__init__ = counting_init                       # what code that counts the nodes it makes might do
+        try:
+            a, b = V(2.0), V(3.0)
+            ((a * b + a).relu() + a ** 2).backward()
+        finally:
+            V.__init__ = real_init
+        assert made == ([2.0, 3.0, 6.0, 8.0, 8.0, 4.0, 12.0] if V is not Value else [2.0, 3.0, 4.0]), (V, made)
+
+
+_checks.run('operations_skip_init', _cell_operations_skip_init)
+
+
+def test_operations_skip_init():
+    _checks.report('operations_skip_init')
+
+
+
+def _cell_op_names():
+    # book/13_differences.ipynb, cell 23
     assert (Value(2.0) ** 2.0)._op == "**2" and (Value(2.0) ** 2)._op == "**2"
     if orig:
         assert (orig.Value(2.0) ** 2.0)._op == "**2.0" and (orig.Value(2.0) ** 2)._op == "**2"
@@ -295,7 +319,7 @@ def test_op_names():
 
 
 def _cell_neuron_graph():
-    # book/13_differences.ipynb, cell 23
+    # book/13_differences.ipynb, cell 24
     random.seed(0)
     out = Neuron(2)([1.0, 2.0])
     assert node_count(out) == 7 and out._op == "ReLU" and out._prev[0]._op == "dot"
@@ -327,7 +351,7 @@ def test_neuron_graph():
 
 
 def _cell_nn_reprs():
-    # book/13_differences.ipynb, cell 24
+    # book/13_differences.ipynb, cell 25
     random.seed(0)
     assert repr(MLP(2, [16, 16, 1])) == "MLP(2 -> 16 -> 16 -> 1)"
     if orig:
@@ -344,7 +368,7 @@ def test_nn_reprs():
 
 
 def _cell_bad_values():
-    # book/13_differences.ipynb, cell 25
+    # book/13_differences.ipynb, cell 26
     for bad in ("abc", None, True, float("nan")):
         assert raises(lambda: Value(bad)) in (TypeError, ValueError), bad
         if orig:
@@ -360,7 +384,7 @@ def test_bad_values():
 
 
 def _cell_input_length():
-    # book/13_differences.ipynb, cell 26
+    # book/13_differences.ipynb, cell 27
     random.seed(0)
     n = Neuron(2)
     try:
@@ -384,7 +408,7 @@ def test_input_length():
 
 
 def _cell_mlp_int_nouts():
-    # book/13_differences.ipynb, cell 27
+    # book/13_differences.ipynb, cell 28
     assert raises(lambda: MLP(2, 16)) is ValueError
     try:
         MLP(2, 16)
@@ -403,7 +427,7 @@ def test_mlp_int_nouts():
 
 
 def _cell_neuron_switches():
-    # book/13_differences.ipynb, cell 28
+    # book/13_differences.ipynb, cell 29
     for bad, shown in ((1, "1"), ("no", "'no'")):
         try:
             Neuron(2, bad)
@@ -421,7 +445,7 @@ _checks.run('neuron_switches', _cell_neuron_switches)
 def test_neuron_switches():
     _checks.report('neuron_switches')
 
-# book/13_differences.ipynb, cell 30
+# book/13_differences.ipynb, cell 31
 def twice(V):
     "a.grad after calling backward() twice on d = (a*b)*a, a = 2, b = 3."
     a, b = V(2.0), V(3.0)
@@ -443,7 +467,7 @@ twice(Value), shared(Value)
 
 
 def _cell_original_bugs_fixed():
-    # book/13_differences.ipynb, cell 32
+    # book/13_differences.ipynb, cell 33
     assert twice(Value) == 24.0 and shared(Value) == 32.0
     deep = Value(1.0)
     for _ in range(2000):
@@ -472,7 +496,7 @@ _checks.run('original_bugs_fixed', _cell_original_bugs_fixed)
 def test_original_bugs_fixed():
     _checks.report('original_bugs_fixed')
 
-# book/13_differences.ipynb, cell 34
+# book/13_differences.ipynb, cell 35
 def alive_after_drop(V) -> int:
     "How many nodes of a*b + c are still alive after every name for them is deleted (collector off)."
     gc.collect()
@@ -491,7 +515,7 @@ alive_after_drop(Value)
 
 
 def _cell_freed_at_once():
-    # book/13_differences.ipynb, cell 35
+    # book/13_differences.ipynb, cell 36
     assert alive_after_drop(Value) == 0
     if orig:
         assert alive_after_drop(orig.Value) == 5      # a, b, c, the product and the sum
@@ -506,7 +530,7 @@ def test_freed_at_once():
 
 
 def _cell_exercise_1():
-    # book/13_differences.ipynb, cell 37
+    # book/13_differences.ipynb, cell 38
     leaf = Value(3.0)
     assert len(leaf._prev) == 0 and len((leaf * leaf)._prev) == 2 and len(set((leaf * leaf)._prev)) == 1
     if orig:
@@ -523,7 +547,7 @@ def test_exercise_1():
 
 
 def _cell_exercise_2():
-    # book/13_differences.ipynb, cell 39
+    # book/13_differences.ipynb, cell 40
     def twice_reset(V):
         "a.grad after two backward() calls on d = (a*b)*a, the interior grad set back to 0 between them."
         a, b = V(2.0), V(3.0)
