@@ -192,7 +192,7 @@ def _lift(x):
 _new = object.__new__
 
 def _node(data: float, x, y, op: str) -> Value:
-    "What Value(data, (x, y), op) makes, with the slots filled directly: no call of __init__."
+    "The node Value(data, operands, op) makes, with x and y stored as _checked_init stores them: no __init__ call."
     out = _new(Value)
     out.data = data if type(data) is float and data == data else _as_float(data, op)
     out.grad = 0.0
@@ -497,7 +497,7 @@ def dot(ws, xs, bias=None) -> Value:
 # %% ../book/06_operations.ipynb #cell-051
 def _rule_dot(out):
     g, p = out.grad, out._x
-    if out._y is not _MANY: p = out._prev  # two operands or fewer: one weight, or only a bias
+    if out._y is not _MANY: p = out._prev  # two operands or fewer: one weight and its input, or only a bias
     pairs = iter(p)
     for w, x in zip(pairs, pairs):  # one iterator, read twice a step: (w0, x0), (w1, x1), ...
         w.grad += x.data * g

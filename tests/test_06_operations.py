@@ -362,6 +362,19 @@ def _cell_node_counts():
     d100 = dot(ws, xs, bias)
     d100.backward()
     assert all(w.grad == x.data and x.grad == w.data for w, x in zip(ws, xs)) and bias.grad == 1.0
+    fields_of = lambda v: [getattr(v, k) for k in ("data", "grad", "_x", "_y", "_op", "_bw", "label", "__dict__")]
+    made = dot(ws, xs, bias)                                          # filled by _node
+    assert fields_of(made) == fields_of(Value(made.data, tuple(made._x), "dot")) and made._y is _MANY
+    w_only = dot(ws[:1], xs[:1])                                      # two children: made by Value(...)
+    assert (w_only._x, w_only._y) == (ws[0], xs[0]) and w_only._prev == (ws[0], xs[0])
+    w_only.backward()
+    assert ws[0].grad == xs[0].data + xs[0].data and xs[0].grad == ws[0].data + ws[0].data   # added to d100's
+    b_only = dot([], [], bias)
+    assert (b_only._x, b_only._y) == (bias, None)
+    b_only.backward()
+    assert bias.grad == 2.0
+    r = xs[60].relu()
+    assert fields_of(r) == fields_of(Value(r.data, (xs[60],), "ReLU")) and (r._x, r._y) == (xs[60], None)
 
 
 _checks.run('node_counts', _cell_node_counts)
