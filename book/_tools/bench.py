@@ -12,7 +12,8 @@ Each implementation runs in a long-lived worker process of its own (so that the 
 The driver interleaves the runs (A B C, C B A, ...) and reports medians and the median of the per-round
 ratios, because the machine is noisy; the clock is the worker's CPU time. Workloads:
   ablation  W1's step written on lists of weights (the chapter's `step`), one engine per design change,
-            with the collector on (steady state) and switched off while the clock runs; bytes per node;
+            with the collector on (steady state: every timed step follows a step) and switched off while the
+            clock runs; bytes per node;
   W1  one training step of the moons demo: MLP(2, [16, 16, 1]), 100 points, hinge loss + 1e-4 L2,
       forward, zero_grad, backward, SGD update (steady state, default garbage-collector settings);
   W2  a chain x = x * 1.0001 + 0.1 repeated N times: forward and backward (the package's graph is freed on
@@ -225,6 +226,9 @@ class AblationImpl:
                     gc.enable()
             if off:
                 gc.collect()   # not timed: everything a closure engine left while the collector was off
+                # and one untimed step with the collector on, so that the next timed step, like every step of a
+                # training loop, follows a step whose garbage is waiting (after the collection it would find none)
+                ns["step"](V, state["net"], *state["data"], 0.01, self.dot)
             return got
         if w == "A-mem":   # bytes per node of sum(a_i * b_i) (leaves included), or per term with dot
             n = req["n"]
