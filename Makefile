@@ -19,7 +19,7 @@ export CHROMIUM ?= /usr/bin/chromium
 # `make test` may run twice at once (two terminals): one at a time builds .build/site and _book and tests them
 LOCK := $(if $(shell command -v flock),flock $(CURDIR)/.build/.site.lock,)
 
-.PHONY: help setup export check test test-matrix book preview clean bench browser site-test readme-screenshot build-along original workbook grade bench-compare
+.PHONY: help katex setup export check test test-matrix book preview clean bench browser site-test readme-screenshot build-along original workbook grade bench-compare
 help:
 	@echo "make book     set up, export, execute the chapters and render the website into _book/"
 	@echo "make test     set up, check the export is current, run nbdev_test on the chapters, build the website,"
@@ -54,21 +54,26 @@ export: setup
 check: setup
 	$(BUILD) check
 
-test: check browser original $(KATEX)
-	@mkdir -p .build
-	$(PY) book/_tools/buildalong.py
-	@# one fresh interpreter per chapter, as a reader's kernel: chapters that extend the package's classes
+# Each step is timed (book/_tools/timing.py) and the split is printed at the end. Results that the same inputs made
+# before are kept in .build/cache (book/_tools/cache.py): a second run redoes only what changed; FRESH=1 redoes all.
+TIMED = python3 book/_tools/timing.py run
+test:
+	@mkdir -p .build && python3 book/_tools/timing.py start
+	@$(TIMED) "set-up (venv, graphviz, Chromium, micrograd 0.1.0, KaTeX)" -- $(MAKE) --no-print-directory setup browser original $(KATEX)
+	@$(TIMED) "export check" -- $(BUILD) check
+	@$(TIMED) "build-along" -- $(PY) book/_tools/buildalong.py
+	@# one fresh process per chapter, as a reader's kernel: chapters that extend the package's classes
 	@# (05, 06, 08) re-run those cells in place, which must not leak into the next chapter tested
-	ls index.ipynb book/*.ipynb | xargs -P 2 -I{} sh -c 'nbdev_test --path {} >/dev/null 2>.build/nbdev_test.$$$$.err && echo "nbdev_test ok: {}" || { echo "nbdev_test FAILED: {}"; cat .build/nbdev_test.$$$$.err; exit 1; }'
-	@mkdir -p .build
-	$(LOCK) $(MAKE) --no-print-directory site-test
+	@$(TIMED) "nbdev_test (every chapter, 2 at a time)" -- $(PY) book/_tools/nbtest.py
+	@$(LOCK) $(MAKE) --no-print-directory site-test
+	@python3 book/_tools/timing.py report
 
 # Build the website from the chapters, check it with smalldocs, and run pytest on tests/ (with the browser tests
-# of tests/test_website.py, which need the site). Run by `make test`, under the lock.
+# of tests/test_website.py, which need the site), on both cores. Run by `make test`, under the lock.
 site-test:
-	$(BUILD) book
-	$(BUILD) site-check
-	$(PY) -m pytest -q tests
+	@$(TIMED) "website: execute the pages and render" -- $(BUILD) book
+	@$(TIMED) "website: smalldocs check" -- $(BUILD) site-check
+	@$(TIMED) "pytest tests/ (2 shards side by side)" -- $(PY) book/_tools/pytests.py
 	@echo "Screenshots of every page of the website: $(SCREENSHOTS)/"
 
 # Debian's Chromium for the browser tests: installed when root; otherwise they say so and skip (fail under CI=true).
@@ -80,6 +85,7 @@ browser:
 
 # The site's own KaTeX (npm's package, pinned above: its dist/ and its LICENSE), which the build ships in _book/;
 # without npm the pages load it from jsDelivr (the build says so; under CI=true it fails).
+katex: $(KATEX)
 $(KATEX):
 	@if command -v npm >/dev/null; then \
 	  d=$$(dirname $(KATEX_DIST)); rm -rf $$d; mkdir -p $$d; \

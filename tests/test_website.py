@@ -7,18 +7,19 @@ cell can see it: a chapter's tests run in its own kernel, before there is a site
 
 `make test` builds the site and runs these. The site is served from _book/ on 127.0.0.1 and every request off the
 site is blocked, so the tests run offline, as a reader without a network: the site carries its own KaTeX, and a page
-may request nothing off the site but what OFFSITE_HARMLESS lists. The assertions hold for both renderers (Quarto
-and smalldocs). A screenshot of every page goes to .build/screenshots/. Without Chromium (or the site) the tests say
-so and skip, except under CI=true where they fail.
+may request nothing off the site but what OFFSITE_HARMLESS lists (each tab notes what it requested, on a list of its
+own). The assertions hold for both renderers (Quarto and smalldocs). A screenshot of every page goes to
+.build/screenshots/. Without Chromium (or the site) the tests say so and skip, except under CI=true where they fail.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
-import importlib.util
 import json
 import os
 import re
 import shutil
+import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,11 +42,13 @@ OFFSITE_HARMLESS = {
 MIN_GRAPH_TEXT_PX = 10  # the smallest text a graph may show at the default column width
 SEARCH_WORD, SEARCH_TARGET = "topological", "book/05_backprop.html"
 
-_spec = importlib.util.spec_from_file_location("book_build", ROOT / "book" / "_tools" / "build.py")
-build = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build)
-PAGES = [p.as_posix() for p in build.book_pages()]  # in the order of _quarto.yml
-NUMBERS = build.chapter_numbers(PAGES)
+sys.path.insert(0, str(ROOT / "book" / "_tools"))  # the build's modules (book/_tools/build.py lists them)
+from common import book_pages, read_nb, src  # noqa: E402
+from katex import KATEX_SITE  # noqa: E402
+from numbering import chapter_numbers, page_title  # noqa: E402
+
+PAGES = [p.as_posix() for p in book_pages()]  # in the order of _quarto.yml
+NUMBERS = chapter_numbers(PAGES)
 # Pages whose figures do not all have a caption yet (issue 10 adds them): strictly expected to fail, so that the test
 # says when they have them and this entry must go.
 UNCAPTIONED: set = set()
@@ -72,6 +75,11 @@ def site_path(url: str) -> str:
     return path + "index.html" if path == "" or path.endswith("/") else path
 
 
+def on_site(url: str, base: str) -> bool:
+    """Whether a request stays on the site served at `base` (a `data:` URL is the page's own)."""
+    return url.startswith(base) or url.startswith("data:")
+
+
 # ---------------------------------------------------------------- fixtures
 class Quiet(SimpleHTTPRequestHandler):
     def log_message(self, *args):
@@ -85,11 +93,21 @@ def base():
     missing = [html_of(p) for p in PAGES if not (SITE / html_of(p)).exists()]
     if missing:
         pytest.fail(f"_book/ is older than _quarto.yml (no {', '.join(missing)}): run `make book`")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(SITE)))
+    with serving(SITE) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(directory: Path):
+    """`directory` served on 127.0.0.1 (at the URL yielded) for as long as the `with` lasts: the site, or a test's own
+    scratch pages."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +131,21 @@ class Watched:
     def __init__(self, context, base: str):
         self.base, self.errors, self.failed, self.blocked = base, [], [], []
         self.page = context.new_page()
+        # The tab's own route (a page's routes come before its context's): what this tab requests off the site is
+        # blocked and noted on this tab's list. A list shared by every tab blamed each page for what the pages before
+        # it had requested: under Quarto, chapter 04's require.js and jQuery from cdnjs, on every page after it.
+        self.page.route("**/*", self._route)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
         self.page.on("requestfailed", lambda r: r.url.startswith(base) and self.failed.append(f"{r.url}: {r.failure}"))
         self.page.on("response", lambda r: r.url.startswith(base) and r.status >= 400 and self.failed.append(f"{r.url}: HTTP {r.status}"))
+
+    def _route(self, r):  # offline: the site only
+        url = r.request.url
+        if on_site(url, self.base):
+            return r.continue_()
+        self.blocked.append(url)
+        return r.abort()
 
     def _console(self, msg):
         if msg.type != "error":
@@ -133,28 +162,23 @@ class Watched:
         return self.page
 
 
+def offline_context(browser, base: str):
+    """A browser context (the tabs of one window) that reaches the site at `base` and nothing else. Its route blocks
+    what a tab that no Watched watches (a popup) requests off the site; a Watched tab blocks and notes its own first."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
+    ctx.route("**/*", lambda r: r.continue_() if on_site(r.request.url, base) else r.abort())
+    return ctx
+
+
 @pytest.fixture(scope="module")
 def context(browser, base):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
-    blocked: list[str] = []
-
-    def route(r):  # offline: the site only
-        url = r.request.url
-        if url.startswith(base) or url.startswith("data:"):
-            return r.continue_()
-        blocked.append(url)
-        return r.abort()
-
-    ctx.route("**/*", route)
-    ctx.blocked = blocked
+    ctx = offline_context(browser, base)
     yield ctx
     ctx.close()
 
 
 def watched(context, base) -> Watched:
-    w = Watched(context, base)
-    w.blocked = context.blocked
-    return w
+    return Watched(context, base)
 
 
 @pytest.fixture(scope="module", params=PAGES)
@@ -184,6 +208,34 @@ def test_loads_cleanly(loaded):
     harmful = [u for u in dict.fromkeys(loaded.blocked) if not any(re.match(p, u) for p in OFFSITE_HARMLESS)]
     assert not harmful, (f"{loaded.name} requests from off the site (the site must carry what it needs; "
                          f"OFFSITE_HARMLESS lists what may fall back):\n  " + "\n  ".join(harmful))
+
+
+def test_blocked_requests_are_the_tabs_own(browser, tmp_path):
+    """What a tab requests off the site is noted on that tab's list, never on a list of a tab opened after it (which
+    test_loads_cleanly would blame for it). Two scratch pages served and watched as the site's are: the first loads a
+    script from cdnjs, as Quarto's chapters 04, 05 and 10a load require.js and jQuery, and fetches from off the site
+    again once the second is open; the second requests nothing."""
+    script = "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js"
+    later = "https://cdnjs.cloudflare.com/ajax/libs/jquery/3.5.1/jquery.min.js"
+    (tmp_path / "first.html").write_text(f'<!doctype html><title>first</title><script src="{script}"></script>\n'
+                                         f'<script>const later = () => fetch("{later}").catch(() => "blocked");</script>\n',
+                                         encoding="utf-8")
+    (tmp_path / "second.html").write_text("<!doctype html><title>second</title><p>Nothing from off the site.</p>\n",
+                                          encoding="utf-8")
+    with serving(tmp_path) as base:
+        ctx = offline_context(browser, base)
+        try:
+            first = watched(ctx, base)
+            first.goto("first.html", idle=True)
+            second = watched(ctx, base)
+            second.goto("second.html", idle=True)
+            assert first.page.evaluate("() => later()") == "blocked", "the fetch from off the site was not blocked"
+            assert second.blocked == [], f"the second page is blamed for what the first requested: {second.blocked}"
+            assert first.blocked == [script, later], f"the first page's requests off the site: {first.blocked}"
+            # the console's reports of those blocked requests are not errors of either page
+            assert not first.errors and not second.errors, (first.errors, second.errors)
+        finally:
+            ctx.close()
 
 
 def test_images_load(loaded):
@@ -286,7 +338,7 @@ def test_maths_typeset(loaded):
         return  # no maths on this page
     scripts = page.eval_on_selector_all("script[src*='katex']", "ss => ss.map(s => s.src)")
     assert scripts and all(u.startswith(loaded.base) for u in scripts), \
-        f"{loaded.name}: KaTeX is not loaded from the site (the build ships it in _book/{build.KATEX_SITE}/): {scripts}"
+        f"{loaded.name}: KaTeX is not loaded from the site (the build ships it in _book/{KATEX_SITE}/): {scripts}"
     page.wait_for_function("() => document.querySelectorAll('#quarto-document-content .katex').length > 0", timeout=10000)
     untypeset = page.evaluate("""() => [...document.querySelectorAll('#quarto-document-content .math')]
         .filter(m => !m.querySelector('.katex') || m.querySelector('.katex-error')).map(m => m.textContent.slice(0, 60))""")
@@ -297,9 +349,9 @@ def test_site_ships_katex():
     """_book/ carries the pinned KaTeX, fonts and licence included, and no page loads KaTeX from anywhere else."""
     if not (SITE / "index.html").exists():
         unavailable("no website in _book/: run `make book` (or `make test`, which builds it)")
-    katex = SITE / build.KATEX_SITE
+    katex = SITE / KATEX_SITE
     for name in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js", "fonts/KaTeX_Main-Regular.woff2", "LICENSE"):
-        assert (katex / name).is_file(), f"_book/{build.KATEX_SITE}/{name} is missing: the site does not ship KaTeX"
+        assert (katex / name).is_file(), f"_book/{KATEX_SITE}/{name} is missing: the site does not ship KaTeX"
     elsewhere = [html_of(p) for p in PAGES if re.search(r"(src|href)=\"(https?:)?//[^\"]*katex", (SITE / html_of(p)).read_text(encoding="utf-8"))]
     assert not elsewhere, f"pages that load KaTeX from off the site: {elsewhere}"
 
@@ -355,7 +407,7 @@ def test_notebook_download(loaded, context):
     nb = nbformat.reads(r.text(), as_version=4)
     nbformat.validate(nb)
     title = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
-    want = build.page_title(ROOT / loaded.name)[0]
+    want = page_title(ROOT / loaded.name)[0]
     assert want in title, f"{loaded.name}: the download is not this page's notebook (no title {want!r})"
 
 
@@ -372,15 +424,12 @@ def test_workbook_download(loaded, context):
     assert r.ok, f"{loaded.name}: downloading {href}: HTTP {r.status}"
     import nbformat
 
-    import sys
-
-    sys.path.insert(0, str(ROOT / "book" / "_tools"))  # workbook.py imports build.py by that name
     import workbook
 
     got = nbformat.reads(r.text(), as_version=4)
     nbformat.validate(got)
-    want, stubs = workbook.stub_notebook(build.read_nb(ROOT / loaded.name), workbook.chapter_label(Path(loaded.name).stem))
-    assert [c.source for c in got.cells] == [build.src(c) for c in want["cells"]], f"{loaded.name}: not its workbook"
+    want, stubs = workbook.stub_notebook(read_nb(ROOT / loaded.name), workbook.chapter_label(Path(loaded.name).stem))
+    assert [c.source for c in got.cells] == [src(c) for c in want["cells"]], f"{loaded.name}: not its workbook"
     text = r.text()
     assert text.count("NotImplementedError") >= len(stubs), f"{loaded.name}: {len(stubs)} stubs expected"
 

@@ -29,7 +29,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build import ROOT, read_nb, test_module  # noqa: E402
+from common import ROOT, read_nb  # noqa: E402
+from export_tests import test_module  # noqa: E402
 from workbook import chapter_label  # noqa: E402
 
 MARK = re.compile(r"^# %% (?:\.\./)*book/([^/\s]+)\.ipynb\b")

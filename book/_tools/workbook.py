@@ -18,14 +18,13 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build import ROOT, chapters, read_nb, split_directives, src  # noqa: E402
+from common import ROOT, chapters, read_nb, split_directives, src  # noqa: E402
 
 STUB = "raise NotImplementedError({msg!r})"
 EXPORTS = ("export", "exporti", "exports")
