@@ -1,5 +1,7 @@
-"""The build-along check: a reader who types every visible cell of the chapters, in order, into one fresh
-session, gets working code and passing checks.
+"""The build-along check: every visible cell of the chapters, typed in order into one fresh session, gives working code.
+
+A reader who types every visible cell of the chapters, in order, into one fresh session gets working code and
+passing checks.
 
 Usage (`make test` runs it; from the repository root):
     python book/_tools/buildalong.py [--upto book/05a_engineering.ipynb] [--root DIR]

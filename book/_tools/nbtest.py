@@ -1,5 +1,6 @@
-"""`make test`'s nbdev_test step: nbdev_test on every chapter, two at a time, each in its own process; a chapter that
-passed with the same inputs before (book/_tools/cache.py) is not run again.
+"""`make test`'s nbdev_test step: nbdev_test on every chapter, two at a time, each in a process of its own.
+
+A chapter that passed with the same inputs before (book/_tools/cache.py) is not run again.
 
 Usage: python book/_tools/nbtest.py [NOTEBOOK ...]      (default: index.ipynb and every book/*.ipynb, nbdev's order)
 
