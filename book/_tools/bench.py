@@ -1,4 +1,4 @@
-"""`make bench`: this package against the original micrograd 0.1.0 and against plain Python floats, and an ablation.
+"""Measure this package's speed and memory against micrograd 0.1.0, plain Python floats and an ablation (`make bench`).
 
 Usage (from the repository root):  .venv/bin/python book/_tools/bench.py [--quick] [--out book/_data]
        with an earlier version beside this one:  ... bench.py --before DIR (DIR/micrograd/; make bench-compare)
@@ -282,67 +282,87 @@ def since(c0):
 
 
 def handle(impl, state, req):
+    "One request of the driver, for a package or the floats (the ablation's engines answer in AblationImpl.handle)."
     w = req["w"]
     if w == "W1-losses":   # a fresh model, the first few steps: for the agreement check
         model, (X, y) = impl.new_model(req["seed"]), moons()
         return {"losses": [impl.step(model, X, y, 0.1) for _ in range(req["steps"])]}
     if w in ("W1", "A"):
-        if "model" not in state:
-            state["model"], state["data"] = impl.new_model(1337), moons()
-            for _ in range(2):
-                impl.step(state["model"], *state["data"], 0.01)   # warm up
-        c0 = clocks()
-        for _ in range(req.get("steps", 1)):
-            impl.step(state["model"], *state["data"], 0.01)
-        return since(c0)
+        return time_step(impl, state, req)
     if w == "W2":
-        n = req["n"]
-        if req.get("default_limit"):   # does it work with Python's default recursion limit?
-            old = sys.getrecursionlimit()
-            sys.setrecursionlimit(1000)
-            try:
-                impl.chain(n)
-                return {"ok": True}
-            except RecursionError:
-                return {"ok": False}
-            finally:
-                sys.setrecursionlimit(old)
-                gc.collect()
-        gc.collect()
-        off = req.get("gc_off")
-        if off:
-            gc.disable()
-        try:
-            c0 = clocks()
-            out = impl.chain(n)   # build, backward; the package's graph is freed on return (reference counts)
-            del out
-            got = since(c0)
-        finally:
-            if off:
-                gc.enable()
-        gc.collect()   # not timed: the original's graph is one big reference cycle, left for the collector
-        return got
+        return chain_survives(impl, req["n"]) if req.get("default_limit") else time_chain(impl, req)
     if w == "W3":
-        n, how = req["n"], req["how"]
-        rng = random.Random(n)
-        fa, fb = [rng.uniform(-1, 1) for _ in range(n)], [rng.uniform(-1, 1) for _ in range(n)]
-        gc.collect()
-        if req.get("mem"):   # bytes for the whole graph, leaves included, built from lists of floats
-            import tracemalloc
-            tracemalloc.start()
-            before = tracemalloc.get_traced_memory()[0]
-            s = impl.products(impl.wrap(fa), impl.wrap(fb), how)
-            used = tracemalloc.get_traced_memory()[0] - before
-            tracemalloc.stop()
-            return {"bytes": used, "nodes": _count(s)}
-        c0 = clocks()
-        s = impl.products(impl.wrap(fa), impl.wrap(fb), how)
-        if impl.name != "float":
-            s.backward()
-        del s
-        gc.collect()
-        return since(c0)
+        return sum_of_products(impl, req)
     raise ValueError(f"unknown request {req!r}")
+
+
+def time_step(impl, state, req):
+    "W1: the time of `steps` training steps, on one model kept across requests (the steady state of a training loop)."
+    if "model" not in state:
+        state["model"], state["data"] = impl.new_model(1337), moons()
+        for _ in range(2):
+            impl.step(state["model"], *state["data"], 0.01)   # warm up
+    c0 = clocks()
+    for _ in range(req.get("steps", 1)):
+        impl.step(state["model"], *state["data"], 0.01)
+    return since(c0)
+
+
+def chain_survives(impl, n):
+    "W2: does the chain of n links work with Python's default recursion limit?"
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        impl.chain(n)
+        return {"ok": True}
+    except RecursionError:
+        return {"ok": False}
+    finally:
+        sys.setrecursionlimit(old)
+        gc.collect()
+
+
+def time_chain(impl, req):
+    "W2: the time of building the chain and running backward, the collector on or (gc_off) off while the clock runs."
+    n = req["n"]
+    gc.collect()
+    off = req.get("gc_off")
+    if off:
+        gc.disable()
+    try:
+        c0 = clocks()
+        impl.chain(n)   # build, backward; the package's graph is freed on return (reference counts)
+        got = since(c0)
+    finally:
+        if off:
+            gc.enable()
+    gc.collect()   # not timed: the original's graph is one big reference cycle, left for the collector
+    return got
+
+
+def sum_of_products(impl, req):
+    "W3: the sum of n products, plain or with dot: its time (forward, backward, free), or with mem its bytes."
+    n, how = req["n"], req["how"]
+    rng = random.Random(n)
+    fa, fb = [rng.uniform(-1, 1) for _ in range(n)], [rng.uniform(-1, 1) for _ in range(n)]
+    gc.collect()
+    if req.get("mem"):   # bytes for the whole graph, leaves included, built from lists of floats
+        import tracemalloc
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        s = impl.products(impl.wrap(fa), impl.wrap(fb), how)
+        used = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        return {"bytes": used, "nodes": _count(s)}
+    c0 = clocks()
+    s = impl.products(impl.wrap(fa), impl.wrap(fb), how)
+    if impl.name != "float":
+        s.backward()
+    del s
+    gc.collect()
+    return since(c0)
+
+
 
 
 def worker(name):
@@ -444,7 +464,7 @@ def fmt_t(s):
     return f"{s:.3g} s" if s >= 1 else f"{s * 1e3:.3g} ms" if s >= 1e-3 else f"{s * 1e6:.3g} us"
 
 
-def main():
+def parse_args():
     ap = argparse.ArgumentParser()
     ap.add_argument("--worker")
     ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer rounds (a smoke test)")
@@ -454,161 +474,216 @@ def main():
                     "beside this one in W1, W2 and W3, and the ratios before/book are reported")
     ap.add_argument("--rounds", type=int, default=41, help="with --before: the rounds of W1 (3 steps each); more "
                     "rounds narrow the median of the per-round ratios on a noisy machine")
-    args = ap.parse_args()
-    if args.worker:
-        return worker_main(args.worker)
+    return ap.parse_args()
+
+
+def set_roots(args):
+    "Where the workers import this package and the earlier version from: they read it in the environment."
     os.environ["BENCH_BOOK_ROOT"] = os.path.abspath(args.book_root)
     if args.before:
         before = os.path.abspath(args.before)
         if not os.path.isfile(os.path.join(before, "micrograd", "engine.py")):
             raise SystemExit(f"bench.py: --before {args.before}: no micrograd/engine.py there")
         os.environ["BENCH_BEFORE_ROOT"] = before
+
+
+def meta(args):
+    "What the numbers were measured on, and how."
+    return {"python": platform.python_version(), "machine": platform.machine(),
+            "system": platform.system(), "cpus": os.cpu_count(),
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "quick": args.quick,
+            "clock": "CPU time of the worker process (time.process_time); wall times are kept as wall_*",
+            "book_root": os.path.relpath(os.environ["BENCH_BOOK_ROOT"], ROOT),
+            "before_root": args.before and os.path.abspath(args.before),
+            "memory_method": "tracemalloc: bytes allocated while building the whole graph (leaves included) "
+                             "from two lists of floats, divided by its number of nodes or by N"}
+
+
+def main():
+    "Start the workers, run the workloads in turn (interleaving the implementations), write the results."
+    args = parse_args()
+    if args.worker:
+        return worker_main(args.worker)
+    set_roots(args)
     graphs = ("book", "before") if args.before else ("book",)   # the versions of this package that run
     t_start = time.perf_counter()
     ensure_original()
     q = args.quick
     labels = ablation_labels()
     ws = Workers(IMPLS + graphs[1:] + (() if args.before else tuple(f"abl:{a}" for a in labels)))
-    res = {"meta": {"python": platform.python_version(), "machine": platform.machine(),
-                    "system": platform.system(), "cpus": os.cpu_count(),
-                    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                    "quick": q, "clock": "CPU time of the worker process (time.process_time); wall times are kept as wall_*",
-                    "book_root": os.path.relpath(os.environ["BENCH_BOOK_ROOT"], ROOT),
-                    "before_root": args.before and os.path.abspath(args.before), "memory_method": "tracemalloc: bytes allocated while building the whole graph (leaves included) from two lists of floats, divided by its number of nodes or by N"}}
+    res = {"meta": meta(args)}
     try:
-        # --- W1: agreement, then timing
-        agree = {n: ws.ask(n, w="W1-losses", seed=1337, steps=3)["losses"] for n in IMPLS + graphs[1:]}
-        diff = max(abs(a - b) for n in ("float",) + graphs for a, b in zip(agree[n], agree["orig"]))
-        assert diff < 1e-12, f"W1 losses disagree with the original by {diff}: {agree}"
-        print(f"W1 losses of the first 3 steps agree (max difference {diff:.1e}): {agree['orig']}", flush=True)
-        if args.before:   # the comparison itself: many rounds of 3 steps each, without the slow original
-            if args.rounds < 1:
-                raise SystemExit(f"bench.py: --rounds must be at least 1, got {args.rounds}")
-            reps = 5 if q else args.rounds
-            t, r = summary(interleaved(ws, ["book", "before", "float"], reps, w="W1", steps=3),
-                           [("book", "float"), ("before", "book"), ("before", "float")])
-        else:
-            reps = 3 if q else 9
-            t, r = summary(interleaved(ws, list(IMPLS), reps, w="W1"), [("orig", "book"), ("book", "float")])
-        res["W1"] = {"reps": reps, "impl": t, "ratios": r, "losses": agree, "max_loss_diff": diff}
-        print("W1 " + "  ".join(f"{n} {fmt_t(v['median_s'])}" for n, v in t.items()), flush=True)
-
+        res["W1"] = run_w1(ws, graphs, q, args.rounds)
         if not args.before:   # a comparison with an earlier version runs W1, the chain beside it, and W3
-            # --- the ablation: one change at a time on W1's step, each engine in its own process, interleaved
-            keys = [f"abl:{a}" for a in labels]
-            agree_a = {k: ws.ask(k, w="A-losses", steps=3)["losses"] for k in keys}
-            diff_a = max(abs(x - z) for k in keys for x, z in zip(agree_a[k], agree["orig"]))
-            assert diff_a < 1e-12, f"the ablation's losses disagree with the original by {diff_a}: {agree_a}"
-            reps = 3 if q else 9
-            steps = [(keys[i - 1], keys[i]) for i in range(1, len(keys))]
-            offs = [f"{k}@gc-off" for k in keys]
-            t, r = summary(interleaved(ws, keys + offs + ["orig", "book"], reps, w="A"),
-                           steps + [(keys[0], k) for k in keys[1:]] + [("orig", keys[0]), ("book", keys[-1])]
-                           + [(a + "@gc-off", b + "@gc-off") for a, b in steps] + [(k, k + "@gc-off") for k in keys])
-            for k in keys:
-                t[k].update({f"mem_{key}": v for key, v in ws.ask(k, w="A-mem", n=10**5).items()})
-            res["ablation"] = {"reps": reps, "variants": labels,
-                               "impl": t, "ratios": r, "losses": agree_a, "max_loss_diff": diff_a,
-                               "note": "W1's step on the network in lists, with book/12_fast.ipynb's ENGINES, init and step; 'orig' and "
-                                       "'book' are the two packages' own W1 step (their MLP classes), for reference"}
-            for k in keys:
-                print(f"ablation {k:>28}: {fmt_t(t[k]['median_s'])}  {t[k]['mem_bytes_per_node']:.0f} B/node", flush=True)
-
-            # --- W2: does the original survive the default recursion limit? then times, the collector on and off
-            res["W2"] = {"default_limit": {n: {str(k): ws.ask(n, w="W2", n=k, default_limit=True)["ok"]
-                                               for k in (400, 600)} for n in ("book", "orig")}, "rows": [],
-                         "note": "CPU time of building the chain and running backward (the package's graph is freed on "
-                                 "return); the collection that frees the original's graph afterwards is not timed. "
-                                 "name@gc-off: the same with the collector switched off while the clock runs."}
-            sizes = [10**3, 10**4, 10**5] if q else [10**3, 10**4, 10**5, 10**6]
-            orig_max = 10**4 if q else 10**5
-            for k in sizes:
-                names = (["book", "orig", "float", "book@gc-off", "orig@gc-off"] if k <= orig_max
-                         else ["book", "float", "book@gc-off"])
-                reps = 7 if k < 10**5 else 3 if k == 10**5 and not q else 2
-                t, r = summary(interleaved(ws, names, reps, w="W2", n=k),
-                               [("orig", "book"), ("orig@gc-off", "book@gc-off"), ("orig", "orig@gc-off")] * (k <= orig_max)
-                               + [("book", "float")])
-                nodes = 4 * k + 1   # x, and per link: the constant 1.0001, the product, 0.1, the sum
-                for n in t:
-                    t[n]["per_link_s"] = t[n]["median_s"] / k
-                    if n != "float":
-                        t[n]["per_node_s"] = t[n]["median_s"] / nodes
-                res["W2"]["rows"].append({"n": k, "nodes": nodes, "reps": reps, "impl": t, "ratios": r})
-                print(f"W2 N={k:>7}: " + "  ".join(f"{n} {fmt_t(t[n]['median_s'])}" for n in t), flush=True)
-
-        else:   # the chain: this version beside the earlier one, the collector on and off (no original, no floor)
-            res["W2-before"] = {"rows": []}
-            for k in ([10**4] if q else [10**4, 10**5]):
-                names = ["book", "before", "book@gc-off", "before@gc-off"]
-                reps = 3 if q else 7
-                t, r = summary(interleaved(ws, names, reps, w="W2", n=k),
-                               [("before", "book"), ("before@gc-off", "book@gc-off")])
-                res["W2-before"]["rows"].append({"n": k, "reps": reps, "impl": t, "ratios": r})
-                print(f"W2 N={k:>7}: " + "  ".join(f"{n} {fmt_t(t[n]['median_s'])}" for n in t), flush=True)
-
-        # --- W3: time and memory per node
-        res["W3"] = {"rows": []}
-        for k in ([10**5] if q else [10**5, 10**6]):
-            variants = [(g, h) for g in graphs for h in ("sum", "dot")] + [("orig", "sum"), ("float", "sum")]
-            reps = 3 if k <= 10**5 else 1   # at 10**6 the original alone takes about a minute
-            times, walls = {f"{n}:{h}": [] for n, h in variants}, {f"{n}:{h}": [] for n, h in variants}
-            for r in range(reps):
-                for n, h in (variants if r % 2 == 0 else variants[::-1]):
-                    got = ws.ask(n, w="W3", n=k, how=h)
-                    times[f"{n}:{h}"].append(got["t"])
-                    walls[f"{n}:{h}"].append(got["wall"])
-            t, rr = summary((times, walls), [("orig:sum", "book:sum"), ("orig:sum", "book:dot"),
-                                    ("book:sum", "float:sum"), ("book:dot", "float:sum")]
-                            + [("before:sum", "book:sum"), ("before:dot", "book:dot")] * bool(args.before))
-            for n, h in variants[:-1]:
-                if n == "orig" and k > 10**5:   # bytes per node do not depend on N: measured at 10**5
-                    t[f"{n}:{h}"].update({key: res["W3"]["rows"][0]["impl"][f"{n}:{h}"][key] for key in
-                                          ("bytes_per_node", "bytes_per_term")}, mem_at_n=10**5)
-                    continue
-                m = ws.ask(n, w="W3", n=k, how=h, mem=True)
-                t[f"{n}:{h}"].update(bytes=m["bytes"], nodes=m["nodes"],
-                                     bytes_per_node=m["bytes"] / m["nodes"], bytes_per_term=m["bytes"] / k)
-            res["W3"]["rows"].append({"n": k, "reps": reps, "impl": t, "ratios": rr})
-            print(f"W3 N={k:>7}: " + "  ".join(f"{n} {fmt_t(v['median_s'])}" for n, v in t.items()), flush=True)
+            res["ablation"] = run_ablation(ws, labels, res["W1"]["losses"]["orig"], q)
+            res["W2"] = run_w2(ws, q)
+        else:
+            res["W2-before"] = run_w2_before(ws, q)
+        res["W3"] = run_w3(ws, graphs, q)
     finally:
         ws.close()
-
-    # --- targets
-    w1 = res["W1"]["ratios"]
-    w3 = res["W3"]["rows"][0]["impl"]
-    res["targets"] = [] if args.before else targets(res)
-    if args.before:   # this tree against the earlier version, side by side in this run
-        b1, m1 = w1["before/book"]["median"], w1["before/book"]["of_minimums"]
-        res["targets"] += [
-            {"name": "W1: book / before, CPU time per training step (median of the rounds' ratios)", "goal": "<= 1.05",
-             "unit": "x", "value": 1 / b1, "met": 1 / b1 <= 1.05},
-            {"name": "W1: book / before, CPU time per training step (fastest round of each)", "goal": "<= 1.05",
-             "unit": "x", "value": 1 / m1, "met": 1 / m1 <= 1.05},
-            {"name": "W3: book / before, bytes per node (plain sum)", "goal": "<= 1.05", "unit": "x",
-             "value": w3["book:sum"]["bytes_per_node"] / w3["before:sum"]["bytes_per_node"],
-             "met": w3["book:sum"]["bytes_per_node"] <= 1.05 * w3["before:sum"]["bytes_per_node"]},
-            {"name": "W3: book / before, bytes per term (dot)", "goal": "<= 1.05", "unit": "x",
-             "value": w3["book:dot"]["bytes_per_term"] / w3["before:dot"]["bytes_per_term"],
-             "met": w3["book:dot"]["bytes_per_term"] <= 1.05 * w3["before:dot"]["bytes_per_term"]}]
-        c2 = res["W2-before"]["rows"][-1]
-        for suf, how in (("", "collector on"), ("@gc-off", "collector off")):
-            v = 1 / c2["ratios"][f"before{suf}/book{suf}"]["median"]
-            res["targets"].append({"name": f"W2: book / before, CPU time of the chain (N = {c2['n']:,}, {how})",
-                                   "goal": "<= 1.05", "unit": "x", "value": v, "met": v <= 1.05})
+    res["targets"] = before_targets(res) if args.before else targets(res)
     res["meta"]["duration_s"] = time.perf_counter() - t_start
+    write_results(res, args.out)
 
+
+def print_times(head, t):
+    "The medians of one workload, on one line, as the run goes."
+    print(f"{head} " + "  ".join(f"{n} {fmt_t(v['median_s'])}" for n, v in t.items()), flush=True)
+
+
+def run_w1(ws, graphs, q, rounds):
+    "W1: the first losses agree with the original's, then the time of a training step (`rounds` of 3 with --before)."
+    agree = {n: ws.ask(n, w="W1-losses", seed=1337, steps=3)["losses"] for n in IMPLS + graphs[1:]}
+    diff = max(abs(a - b) for n in ("float",) + graphs for a, b in zip(agree[n], agree["orig"]))
+    assert diff < 1e-12, f"W1 losses disagree with the original by {diff}: {agree}"
+    print(f"W1 losses of the first 3 steps agree (max difference {diff:.1e}): {agree['orig']}", flush=True)
+    if "before" in graphs:   # the comparison itself: many rounds of 3 steps each, without the slow original
+        if rounds < 1:
+            raise SystemExit(f"bench.py: --rounds must be at least 1, got {rounds}")
+        reps = 5 if q else rounds
+        t, r = summary(interleaved(ws, ["book", "before", "float"], reps, w="W1", steps=3),
+                       [("book", "float"), ("before", "book"), ("before", "float")])
+    else:
+        reps = 3 if q else 9
+        t, r = summary(interleaved(ws, list(IMPLS), reps, w="W1"), [("orig", "book"), ("book", "float")])
+    print_times("W1", t)
+    return {"reps": reps, "impl": t, "ratios": r, "losses": agree, "max_loss_diff": diff}
+
+
+def run_ablation(ws, labels, orig_losses, q):
+    "One change at a time on W1's step, each engine in its own process, interleaved; and their bytes per node."
+    keys = [f"abl:{a}" for a in labels]
+    agree_a = {k: ws.ask(k, w="A-losses", steps=3)["losses"] for k in keys}
+    diff_a = max(abs(x - z) for k in keys for x, z in zip(agree_a[k], orig_losses))
+    assert diff_a < 1e-12, f"the ablation's losses disagree with the original by {diff_a}: {agree_a}"
+    reps = 3 if q else 9
+    steps = [(keys[i - 1], keys[i]) for i in range(1, len(keys))]
+    offs = [f"{k}@gc-off" for k in keys]
+    t, r = summary(interleaved(ws, keys + offs + ["orig", "book"], reps, w="A"),
+                   steps + [(keys[0], k) for k in keys[1:]] + [("orig", keys[0]), ("book", keys[-1])]
+                   + [(a + "@gc-off", b + "@gc-off") for a, b in steps] + [(k, k + "@gc-off") for k in keys])
+    for k in keys:
+        t[k].update({f"mem_{key}": v for key, v in ws.ask(k, w="A-mem", n=10**5).items()})
+    for k in keys:
+        print(f"ablation {k:>28}: {fmt_t(t[k]['median_s'])}  {t[k]['mem_bytes_per_node']:.0f} B/node", flush=True)
+    return {"reps": reps, "variants": labels,
+            "impl": t, "ratios": r, "losses": agree_a, "max_loss_diff": diff_a,
+            "note": "W1's step on the network in lists, with book/12_fast.ipynb's ENGINES, init and step; 'orig' and "
+                    "'book' are the two packages' own W1 step (their MLP classes), for reference"}
+
+
+def run_w2(ws, q):
+    "W2: does the original survive the default recursion limit? then times, the collector on and off."
+    out = {"default_limit": {n: {str(k): ws.ask(n, w="W2", n=k, default_limit=True)["ok"]
+                                 for k in (400, 600)} for n in ("book", "orig")}, "rows": [],
+           "note": "CPU time of building the chain and running backward (the package's graph is freed on "
+                   "return); the collection that frees the original's graph afterwards is not timed. "
+                   "name@gc-off: the same with the collector switched off while the clock runs."}
+    sizes = [10**3, 10**4, 10**5] if q else [10**3, 10**4, 10**5, 10**6]
+    orig_max = 10**4 if q else 10**5
+    for k in sizes:
+        names = (["book", "orig", "float", "book@gc-off", "orig@gc-off"] if k <= orig_max
+                 else ["book", "float", "book@gc-off"])
+        reps = 7 if k < 10**5 else 3 if k == 10**5 and not q else 2
+        t, r = summary(interleaved(ws, names, reps, w="W2", n=k),
+                       [("orig", "book"), ("orig@gc-off", "book@gc-off"), ("orig", "orig@gc-off")] * (k <= orig_max)
+                       + [("book", "float")])
+        nodes = 4 * k + 1   # x, and per link: the constant 1.0001, the product, 0.1, the sum
+        for n in t:
+            t[n]["per_link_s"] = t[n]["median_s"] / k
+            if n != "float":
+                t[n]["per_node_s"] = t[n]["median_s"] / nodes
+        out["rows"].append({"n": k, "nodes": nodes, "reps": reps, "impl": t, "ratios": r})
+        print_times(f"W2 N={k:>7}:", t)
+    return out
+
+
+def run_w2_before(ws, q):
+    "W2 with --before: this version beside the earlier one, the collector on and off (no original, no floor)."
+    out = {"rows": []}
+    for k in ([10**4] if q else [10**4, 10**5]):
+        names = ["book", "before", "book@gc-off", "before@gc-off"]
+        reps = 3 if q else 7
+        t, r = summary(interleaved(ws, names, reps, w="W2", n=k),
+                       [("before", "book"), ("before@gc-off", "book@gc-off")])
+        out["rows"].append({"n": k, "reps": reps, "impl": t, "ratios": r})
+        print_times(f"W2 N={k:>7}:", t)
+    return out
+
+
+def run_w3(ws, graphs, q):
+    "W3: the sum of N products, plain and with dot: time, then bytes per node and per term."
+    out = {"rows": []}
+    for k in ([10**5] if q else [10**5, 10**6]):
+        variants = [(g, h) for g in graphs for h in ("sum", "dot")] + [("orig", "sum"), ("float", "sum")]
+        reps = 3 if k <= 10**5 else 1   # at 10**6 the original alone takes about a minute
+        t, rr = summary(interleaved_w3(ws, variants, reps, k),
+                        [("orig:sum", "book:sum"), ("orig:sum", "book:dot"),
+                         ("book:sum", "float:sum"), ("book:dot", "float:sum")]
+                        + [("before:sum", "book:sum"), ("before:dot", "book:dot")] * ("before" in graphs))
+        for n, h in variants[:-1]:
+            if n == "orig" and k > 10**5:   # bytes per node do not depend on N: measured at 10**5
+                t[f"{n}:{h}"].update({key: out["rows"][0]["impl"][f"{n}:{h}"][key] for key in
+                                      ("bytes_per_node", "bytes_per_term")}, mem_at_n=10**5)
+                continue
+            m = ws.ask(n, w="W3", n=k, how=h, mem=True)
+            t[f"{n}:{h}"].update(bytes=m["bytes"], nodes=m["nodes"],
+                                 bytes_per_node=m["bytes"] / m["nodes"], bytes_per_term=m["bytes"] / k)
+        out["rows"].append({"n": k, "reps": reps, "impl": t, "ratios": rr})
+        print_times(f"W3 N={k:>7}:", t)
+    return out
+
+
+def interleaved_w3(ws, variants, reps, k):
+    "As interleaved, for W3's (implementation, sum or dot) variants, which differ in the request as well."
+    times, walls = {f"{n}:{h}": [] for n, h in variants}, {f"{n}:{h}": [] for n, h in variants}
+    for r in range(reps):
+        for n, h in (variants if r % 2 == 0 else variants[::-1]):
+            got = ws.ask(n, w="W3", n=k, how=h)
+            times[f"{n}:{h}"].append(got["t"])
+            walls[f"{n}:{h}"].append(got["wall"])
+    return times, walls
+
+
+def write_results(res, out):
+    "Print the table, then write it (bench.md) and the measurements (bench.json) into out."
     md = markdown(res)
     print(md)
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "bench.json"), "w") as f:
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "bench.json"), "w") as f:
         json.dump(res, f, indent=1)
-    with open(os.path.join(args.out, "bench.md"), "w") as f:
+    with open(os.path.join(out, "bench.md"), "w") as f:
         f.write(md)
-    print(f"wrote {os.path.relpath(args.out, ROOT)}/bench.json and bench.md in {res['meta']['duration_s']:.0f} s")
+    print(f"wrote {os.path.relpath(out, ROOT)}/bench.json and bench.md in {res['meta']['duration_s']:.0f} s")
 
 
+def before_targets(res):
+    "With --before: this tree against the earlier version, side by side in this run; each must cost at most 5%."
+    w1 = res["W1"]["ratios"]
+    w3 = res["W3"]["rows"][0]["impl"]
+    b1, m1 = w1["before/book"]["median"], w1["before/book"]["of_minimums"]
+    out = [
+        {"name": "W1: book / before, CPU time per training step (median of the rounds' ratios)", "goal": "<= 1.05",
+         "unit": "x", "value": 1 / b1, "met": 1 / b1 <= 1.05},
+        {"name": "W1: book / before, CPU time per training step (fastest round of each)", "goal": "<= 1.05",
+         "unit": "x", "value": 1 / m1, "met": 1 / m1 <= 1.05},
+        {"name": "W3: book / before, bytes per node (plain sum)", "goal": "<= 1.05", "unit": "x",
+         "value": w3["book:sum"]["bytes_per_node"] / w3["before:sum"]["bytes_per_node"],
+         "met": w3["book:sum"]["bytes_per_node"] <= 1.05 * w3["before:sum"]["bytes_per_node"]},
+        {"name": "W3: book / before, bytes per term (dot)", "goal": "<= 1.05", "unit": "x",
+         "value": w3["book:dot"]["bytes_per_term"] / w3["before:dot"]["bytes_per_term"],
+         "met": w3["book:dot"]["bytes_per_term"] <= 1.05 * w3["before:dot"]["bytes_per_term"]}]
+    c2 = res["W2-before"]["rows"][-1]
+    for suf, how in (("", "collector on"), ("@gc-off", "collector off")):
+        v = 1 / c2["ratios"][f"before{suf}/book{suf}"]["median"]
+        out.append({"name": f"W2: book / before, CPU time of the chain (N = {c2['n']:,}, {how})",
+                    "goal": "<= 1.05", "unit": "x", "value": v, "met": v <= 1.05})
+    return out
 
+
+# ----------------------------------------------------------------------------- the targets and bench.md
 def targets(res):
     "The goals of the full benchmark, each with its measured value."
     w1 = res["W1"]["ratios"]
@@ -631,6 +706,7 @@ def targets(res):
          "unit": "(absolute difference)", "value": res["W1"]["max_loss_diff"], "met": res["W1"]["max_loss_diff"] < 1e-12},
     ]
 
+
 def rfmt(r):
     "A ratio: the median of the per-round ratios, with their range when there was more than one round."
     f = (lambda x: f"{x:.1f}")
@@ -638,19 +714,34 @@ def rfmt(r):
 
 
 def markdown(res):
-    m = res["meta"]
-    L = [f"Benchmark of {m['date']}: Python {m['python']}, {m['system']} {m['machine']}, {m['cpus']} CPUs"
-         f"{' (quick)' if m['quick'] else ''}. CPU time, medians of interleaved runs; ratios are medians of the "
-         "per-round ratios (their range in brackets).", ""]
-    A = res.get("ablation")
-    t, r = (A["impl"], A["ratios"]) if A else ({}, {})
-    L += [] if not A else ["One change at a time, on one training step (W1), each engine in a process of its own, in its steady state "
-          "(collector off: a gc.collect() before and after the step, not timed):", "",
-          "| engine | time per step | faster than the row above | faster than the first row | bytes per node "
-          "| collector off: time per step | faster than the row above |",
+    "bench.md: the ablation's table, the workloads' table and its notes, and the targets."
+    L = md_header(res["meta"]) + md_ablation(res.get("ablation"))
+    L += ["| workload | size | book | original 0.1.0 | float floor | original / book | book / float |",
           "| --- | --- | --- | --- | --- | --- | --- |"]
+    L += md_w1(res["W1"]) + md_w2_before(res.get("W2-before", {}).get("rows", []))
+    L += md_w2(res["W2"]["rows"] if "W2" in res else []) + md_w3(res["W3"]["rows"]) + md_notes(res)
+    L += md_targets(res["targets"])
+    return "\n".join(L) + "\n"
+
+
+def md_header(m):
+    return [f"Benchmark of {m['date']}: Python {m['python']}, {m['system']} {m['machine']}, {m['cpus']} CPUs"
+            f"{' (quick)' if m['quick'] else ''}. CPU time, medians of interleaved runs; ratios are medians of the "
+            "per-round ratios (their range in brackets).", ""]
+
+
+def md_ablation(A):
+    "The ablation's own table: each engine against the row above and the first, the collector on and off."
+    if not A:   # not run with --before
+        return []
+    t, r = A["impl"], A["ratios"]
+    L = ["One change at a time, on one training step (W1), each engine in a process of its own, in its steady state "
+         "(collector off: a gc.collect() before and after the step, not timed):", "",
+         "| engine | time per step | faster than the row above | faster than the first row | bytes per node "
+         "| collector off: time per step | faster than the row above |",
+         "| --- | --- | --- | --- | --- | --- | --- |"]
     prev = None
-    for v in (A["variants"] if A else []):
+    for v in A["variants"]:
         k = f"abl:{v}"
         up = rfmt(r[f"{prev}/{k}"]) if prev else "-"
         first = rfmt(r[f"abl:{A['variants'][0]}/{k}"]) if prev else "-"
@@ -660,14 +751,17 @@ def markdown(res):
         L.append(f"| {v} | {fmt_t(t[k]['median_s'])} | {up} | {first} | {mem} | {fmt_t(t[k + '@gc-off']['median_s'])} "
                  f"| {up_off} |")
         prev = k
-    L += [] if not A else [f"| (micrograd 0.1.0's own step) | {fmt_t(t['orig']['median_s'])} | - | - | - | - | - |",
-          f"| (this package's own step: MLP, dot) | {fmt_t(t['book']['median_s'])} | - | - | - | - | - |", ""]
-    L += ["| workload | size | book | original 0.1.0 | float floor | original / book | book / float |",
-          "| --- | --- | --- | --- | --- | --- | --- |"]
-    w = res["W1"]
-    if "orig" in w["impl"]: L.append(f"| W1 training step, time per step | MLP(2, [16, 16, 1]), 100 points | {fmt_t(w['impl']['book']['median_s'])} | "
-             f"{fmt_t(w['impl']['orig']['median_s'])} | {fmt_t(w['impl']['float']['median_s'])} | "
-             f"{rfmt(w['ratios']['orig/book'])} | {rfmt(w['ratios']['book/float'])} |")
+    return L + [f"| (micrograd 0.1.0's own step) | {fmt_t(t['orig']['median_s'])} | - | - | - | - | - |",
+                f"| (this package's own step: MLP, dot) | {fmt_t(t['book']['median_s'])} | - | - | - | - | - |", ""]
+
+
+def md_w1(w):
+    "W1's rows: against the original, or (--before) against the earlier version."
+    L = []
+    if "orig" in w["impl"]:
+        L.append(f"| W1 training step, time per step | MLP(2, [16, 16, 1]), 100 points | {fmt_t(w['impl']['book']['median_s'])} | "
+                 f"{fmt_t(w['impl']['orig']['median_s'])} | {fmt_t(w['impl']['float']['median_s'])} | "
+                 f"{rfmt(w['ratios']['orig/book'])} | {rfmt(w['ratios']['book/float'])} |")
     if "before" in w["impl"]:
         b, e = w["impl"]["book"], w["impl"]["before"]
         L.append(f"| W1 training step, 3 steps per round | MLP(2, [16, 16, 1]), 100 points | {fmt_t(b['median_s'])} | - | "
@@ -675,13 +769,25 @@ def markdown(res):
         L.append(f"| W1, the earlier version (--before) | the same | {fmt_t(e['median_s'])} | - | - | "
                  f"before / book: {rfmt(w['ratios']['before/book'])}; of the fastest rounds "
                  f"{w['ratios']['before/book']['of_minimums']:.3f} | {rfmt(w['ratios']['before/float'])} |")
-    for row in res.get("W2-before", {}).get("rows", []):
+    return L
+
+
+def md_w2_before(rows):
+    "The chain's rows with --before: this version beside the earlier one."
+    L = []
+    for row in rows:
         t, r = row["impl"], row["ratios"]
         for mode, suf in (("collector on", ""), ("collector off", "@gc-off")):
             L.append(f"| W2 chain, {mode}, the earlier version beside this one | N = {row['n']:,} | "
                      f"{fmt_t(t['book' + suf]['median_s'])} | - | - | before / book: {rfmt(r[f'before{suf}/book{suf}'])} "
                      f"(before: {fmt_t(t['before' + suf]['median_s'])}) | - |")
-    for row in res["W2"]["rows"] if "W2" in res else []:
+    return L
+
+
+def md_w2(rows):
+    "The chain's rows: time per repetition, the collector on and off; the original only up to the size it was run at."
+    L = []
+    for row in rows:
         t, r = row["impl"], row["ratios"]
         for mode, suf in (("collector on", ""), ("collector off", "@gc-off")):
             o = fmt_t(t["orig" + suf]["per_link_s"]) if "orig" + suf in t else "not run"
@@ -690,7 +796,13 @@ def markdown(res):
             bf = rfmt(r["book/float"]) if not suf else "-"
             L.append(f"| W2 chain, time per repetition, {mode} | N = {row['n']:,} | {fmt_t(t['book' + suf]['per_link_s'])} | "
                      f"{o} | {fl} | {ratio} | {bf} |")
-    for row in res["W3"]["rows"]:
+    return L
+
+
+def md_w3(rows):
+    "W3's rows: times, bytes per node and per term, and (--before) the earlier version's."
+    L = []
+    for row in rows:
         t, r = row["impl"], row["ratios"]
         for how in ("sum", "dot"):
             b = t[f"book:{how}"]
@@ -710,15 +822,25 @@ def markdown(res):
                 L.append(f"| W3 {how}, the earlier version (--before) | N = {row['n']:,} | {fmt_t(e['median_s'])}, "
                          f"{e['bytes_per_node']:.0f} B per node, {e['bytes_per_term']:.0f} B per term | - | - | "
                          f"before / book: {rfmt(r[f'before:{how}/book:{how}'])} | - |")
-    L += ["", "W2: one repetition is 4 nodes (the constant 1.0001, the product, 0.1, the sum); the collection that "
-          "frees the original's graph after the clock stops is not counted.",
-          "W2 with Python's default recursion limit: " + ", ".join(
-              f"{n} N={k}: {'ok' if ok else 'RecursionError'}" for n, d in res["W2"]["default_limit"].items()
-              for k, ok in d.items()) if "W2" in res else "The ablation, and W2 against the original, were not run (--before).", ""]
-    L += ["| target | goal | value | met |", "| --- | --- | --- | --- |"]
-    L += [f"| {t['name']} | {t['goal']} | {t['value']:.3g} {t['unit']} | {'yes' if t['met'] else 'NO'} |"
-          for t in res["targets"]]
-    return "\n".join(L) + "\n"
+    return L
+
+
+def md_notes(res):
+    "Under the workloads' table: what a W2 repetition is, and whether the chain survives the default recursion limit."
+    if "W2" in res:
+        limit = "W2 with Python's default recursion limit: " + ", ".join(
+            f"{n} N={k}: {'ok' if ok else 'RecursionError'}" for n, d in res["W2"]["default_limit"].items()
+            for k, ok in d.items())
+    else:
+        limit = "The ablation, and W2 against the original, were not run (--before)."
+    return ["", "W2: one repetition is 4 nodes (the constant 1.0001, the product, 0.1, the sum); the collection that "
+            "frees the original's graph after the clock stops is not counted.", limit, ""]
+
+
+def md_targets(targets):
+    return (["| target | goal | value | met |", "| --- | --- | --- | --- |"]
+            + [f"| {t['name']} | {t['goal']} | {t['value']:.3g} {t['unit']} | {'yes' if t['met'] else 'NO'} |"
+               for t in targets])
 
 
 if __name__ == "__main__":
