@@ -57,10 +57,14 @@ check: setup
 # Each step is timed (book/_tools/timing.py) and the split is printed at the end. Results that the same inputs made
 # before are kept in .build/cache (book/_tools/cache.py): a second run redoes only what changed; FRESH=1 redoes all.
 TIMED = python3 book/_tools/timing.py run
+BUDGET ?=
 test:
 	@mkdir -p .build && python3 book/_tools/timing.py start
 	@$(TIMED) "set-up (venv, graphviz, Chromium, micrograd 0.1.0, KaTeX)" -- $(MAKE) --no-print-directory setup browser original $(KATEX)
 	@$(TIMED) "export check" -- $(BUILD) check
+	@# the code a build-along reader types, per chapter and layer, against the learner's limits (printed; enforced
+	@# with BUDGET=--enforce once the main line is restructured: the issue "The learner's path")
+	@$(TIMED) "learner's budget" -- $(PY) book/_tools/budget.py $(BUDGET)
 	@$(TIMED) "build-along" -- $(PY) book/_tools/buildalong.py
 	@# one fresh process per chapter, as a reader's kernel: chapters that extend the package's classes
 	@# (05, 06, 08) re-run those cells in place, which must not leak into the next chapter tested
