@@ -17,13 +17,29 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cache  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 TIMES = ROOT / ".build" / "pytest-times.json"   # seconds per test file in the last run, all shards together
 SHARD_TIMES = ROOT / ".build" / "pytest-times"  # each shard's own figures, merged into TIMES at the end
 
 
-def test_files() -> list[str]:
-    return sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").glob("test_*.py"))
+def test_files() -> tuple[list[str], int]:
+    """The test files to run, and how many tests the generated modules left out hold: a generated module whose every
+    test passed with the same inputs before is kept (book/_tools/cache.py; tests/conftest.py keeps them)."""
+    files, kept = [], {}
+    for p in sorted((ROOT / "tests").glob("test_*.py")):
+        rel = p.relative_to(ROOT).as_posix()
+        holds = cache.generated_tests(rel)
+        if holds is not None and cache.kept("tests", rel, cache.tests_key(rel)):
+            kept[rel] = holds
+        else:
+            files.append(rel)
+    if kept:
+        print(f"{len(kept)} chapter test module(s), {sum(kept.values())} tests, unchanged since they last passed: not "
+              f"run again (FRESH=1 runs them): {', '.join(Path(r).stem for r in kept)}", flush=True)
+    return files, sum(kept.values())
 
 
 def shards(files: list[str], n: int) -> list[list[str]]:
@@ -50,7 +66,8 @@ def main(argv: list[str]) -> int:
         old.unlink()
     t0 = time.time()
     procs = []
-    for i, files in enumerate(shards(test_files(), n)):
+    files, _ = test_files()
+    for i, files in enumerate(shards(files, n)):
         env = dict(os.environ, PYTEST_TIMES=str(SHARD_TIMES / f"{i}.json"))
         log = open(ROOT / ".build" / f"pytest-shard-{i}.log", "w+", encoding="utf-8")
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *argv, *files]
