@@ -78,7 +78,8 @@ def digest(*inputs) -> str:
 
 
 def _slot(kind: str, name: str) -> Path:
-    return CACHE / kind / name.replace("/", "__")
+    # one slot per interpreter too, so that `make test-matrix` (3.12, 3.13) does not push out `make test`'s results
+    return CACHE / f"py{sys.version_info[0]}.{sys.version_info[1]}" / kind / name.replace("/", "__")
 
 
 def kept(kind: str, name: str, key: str) -> Path | None:

@@ -1,6 +1,7 @@
 """`make test`'s pytest step on both cores: the test files split into two shards of about equal time, run side by side.
 
-Usage: python book/_tools/pytests.py [--shards N] [pytest arguments ...]      (from the repository root)
+Usage: python book/_tools/pytests.py [--shards N] [--generated] [pytest arguments ...]   (from the repository root)
+    --generated   only the chapters' generated test modules (`make test-matrix` runs these under each other CPython)
 
 Why not pytest-xdist: every xdist worker collects every file, and a generated test module runs its whole chapter when
 it is collected, so each chapter would run once per worker. Here each file is collected by one process only. The
@@ -25,13 +26,15 @@ TIMES = ROOT / ".build" / "pytest-times.json"   # seconds per test file in the l
 SHARD_TIMES = ROOT / ".build" / "pytest-times"  # each shard's own figures, merged into TIMES at the end
 
 
-def test_files() -> tuple[list[str], int]:
+def test_files(generated_only: bool = False) -> tuple[list[str], int]:
     """The test files to run, and how many tests the generated modules left out hold: a generated module whose every
     test passed with the same inputs before is kept (book/_tools/cache.py; tests/conftest.py keeps them)."""
     files, kept = [], {}
     for p in sorted((ROOT / "tests").glob("test_*.py")):
         rel = p.relative_to(ROOT).as_posix()
         holds = cache.generated_tests(rel)
+        if generated_only and holds is None:
+            continue
         if holds is not None and cache.kept("tests", rel, cache.tests_key(rel)):
             kept[rel] = holds
         else:
@@ -61,12 +64,14 @@ def main(argv: list[str]) -> int:
     n = 2
     if argv[:1] == ["--shards"]:
         n, argv = int(argv[1]), argv[2:]
+    generated_only = argv[:1] == ["--generated"]
+    argv = argv[1:] if generated_only else argv
     SHARD_TIMES.mkdir(parents=True, exist_ok=True)
     for old in SHARD_TIMES.glob("*.json"):
         old.unlink()
     t0 = time.time()
     procs = []
-    files, _ = test_files()
+    files, _ = test_files(generated_only)
     for i, files in enumerate(shards(files, n)):
         env = dict(os.environ, PYTEST_TIMES=str(SHARD_TIMES / f"{i}.json"))
         log = open(ROOT / ".build" / f"pytest-shard-{i}.log", "w+", encoding="utf-8")
