@@ -8,7 +8,8 @@ cell can see it: a chapter's tests run in its own kernel, before there is a site
 `make test` builds the site and runs these. The site is served from _book/ on 127.0.0.1 and every request off the
 site is blocked, so the tests run offline, as a reader without a network: the site carries its own KaTeX, and a page
 may request nothing off the site but what OFFSITE_HARMLESS lists (each tab notes what it requested, on a list of its
-own). The assertions hold for both renderers (Quarto and smalldocs). A screenshot of every page goes to
+own; it lists nothing, so no page may ask for anything off the site). The assertions hold for both renderers (Quarto
+and smalldocs). A screenshot of every page goes to
 .build/screenshots/. Without Chromium (or the site) the tests say so and skip, except under CI=true where they fail.
 """
 from __future__ import annotations
@@ -33,17 +34,16 @@ SHOTS = Path(os.environ.get("SCREENSHOTS") or ROOT / ".build" / "screenshots")
 CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-# What a page may request off the site (blocked here) without harm, and why.
-OFFSITE_HARMLESS = {
-    r"^https://fonts\.googleapis\.com/": "the themes' web fonts (cosmo's Source Sans Pro, darkly's Lato), imported by "
-                                          "their CSS; without them the text is set in the system's sans-serif",
-    r"^https://fonts\.gstatic\.com/": "the font files of those web fonts",
-}
+# What a page may request off the site (blocked here) without harm, and why: nothing. The themes' Google Fonts
+# (cosmo's Source Sans Pro, darkly's Lato, imported by their CSS) were the last; the build removes those imports
+# (book/_tools/polish.py) and book/styles.css sets a system font stack.
+OFFSITE_HARMLESS: dict[str, str] = {}
 MIN_GRAPH_TEXT_PX = 10  # the smallest text a graph may show at the default column width
+FITS_ANY_COLUMN_PX = 356  # a graph at most this wide at its own size fits a phone's column: it needs no full-size link
 SEARCH_WORD, SEARCH_TARGET = "topological", "book/05_backprop.html"
 
 sys.path.insert(0, str(ROOT / "book" / "_tools"))  # the build's modules (book/_tools/build.py lists them)
-from common import book_pages, read_nb, src  # noqa: E402
+from common import STAGE, book_pages, read_nb, src  # noqa: E402
 from katex import KATEX_SITE  # noqa: E402
 from numbering import chapter_numbers, page_title  # noqa: E402
 
@@ -290,8 +290,9 @@ def test_figures_have_alt_text_and_caption(loaded):
 
 
 def test_graphs_are_legible(loaded):
-    """A drawing's text is at least MIN_GRAPH_TEXT_PX at the default column width: a graph wider than the column is
-    shown at its own size in a box of the column's width that scrolls to all of it, its caption stays in the column,
+    """A drawing's text is at least MIN_GRAPH_TEXT_PX at the default column width: a graph is scaled down to the
+    column only as far as that allows (book/styles.css, `--mg-legible` from book/_tools/polish.py); one still wider
+    than the column is in a box of the column's width that scrolls to all of it, its caption stays in the column,
     and the page itself never scrolls sideways."""
     page = loaded.page
     small = page.evaluate(f"""async () => {{
@@ -329,6 +330,197 @@ def test_graphs_are_legible(loaded):
         return bad;
     }}""")
     assert not small, f"{loaded.name}: graphs too small to read:\n  " + "\n  ".join(small)
+
+
+# WCAG 2's contrast ratio of an element's text colour against what is behind it (its own background and its
+# ancestors', semi-transparent ones blended over the first opaque one, the page's white at the bottom).
+CONTRAST_JS = """
+    const rgba = (s) => { const m = (s.match(/[\\d.]+/g) || [0, 0, 0, 0]).map(Number); return m.length === 3 ? [...m, 1] : m; };
+    const lin = (c) => { c /= 255; return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    const lum = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    const over = ([r, g, b, a], [R, G, B]) => [r * a + R * (1 - a), g * a + G * (1 - a), b * a + B * (1 - a)];
+    const behind = (e) => {
+        const layers = [];
+        for (let n = e; n; n = n.parentElement) {
+            const c = rgba(getComputedStyle(n).backgroundColor);
+            if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+        }
+        return layers.reverse().reduce((bg, layer) => over(layer, bg), [255, 255, 255]);
+    };
+    const ratio = (fg, bg) => { const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x); return (a + 0.05) / (b + 0.05); };
+    const contrast = (e, on) => { const bg = on ? behind(on) : behind(e); return ratio(over(rgba(getComputedStyle(e).color), bg), bg); };
+"""
+MIN_CONTRAST = 4.5  # WCAG 2 AA, text of body size
+# The links whose colour a reader reads as "a link": in the text, in inline code in the text, the sidebar's current
+# page, the table of contents' active entry, previous/next (Quarto and smalldocs mark them alike).
+LINK_GROUPS = {"link in the text": "#quarto-document-content a[href]:not(.btn)",
+               "inline code in a link": "#quarto-document-content a[href] code",
+               "the sidebar's current page": "#quarto-sidebar .sidebar-link.active",
+               "the table of contents' active entry": "#TOC .nav-link.active, nav[role=doc-toc] a.active",
+               "previous/next": "nav.page-navigation a[href]"}
+
+
+def low_contrast(page, groups: dict) -> list[str]:
+    """Each group of elements (a CSS selector) whose shown text has a contrast under MIN_CONTRAST: 'name: n of m,
+    the lowest r:1 (colour)'."""
+    return page.evaluate(f"""(groups) => {{ {CONTRAST_JS}
+        const bad = [];
+        for (const [name, sel] of Object.entries(groups)) {{
+            const els = [...document.querySelectorAll(sel)].filter(e => e.getClientRects().length && e.textContent.trim());
+            const low = els.map(e => [contrast(e), getComputedStyle(e).color]).filter(([r]) => r < {MIN_CONTRAST});
+            if (low.length) {{
+                low.sort((a, b) => a[0] - b[0]);
+                bad.push(`${{name}}: ${{low.length}} of ${{els.length}}, the lowest ${{low[0][0].toFixed(2)}}:1 (${{low[0][1]}})`);
+            }}
+        }}
+        return bad;
+    }}""", groups)
+
+
+def scheme_context(browser, base: str, scheme: str, width: int = 1280, height: int = 860):
+    """An offline context (as `offline_context`) whose browser prefers `scheme` (light or dark), as a reader's OS
+    does: both renderers then show the theme of that mode (no choice is stored)."""
+    ctx = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    ctx.route("**/*", lambda r: r.continue_() if on_site(r.request.url, base) else r.abort())
+    return ctx
+
+
+def dark_mode_on(page) -> bool:
+    return page.evaluate("() => document.documentElement.classList.contains('quarto-dark') || "
+                         "document.body.classList.contains('quarto-dark')")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_link_colours_have_contrast(browser, base, scheme):
+    """In both themes, on every page, every link a reader reads as one (in the text, inline code in a link, the
+    sidebar's current page, the table of contents' active entry, previous/next) has a contrast of at least 4.5:1 on
+    its background (finding 21: cosmo's link blue is 3.97:1 on white)."""
+    ctx = scheme_context(browser, base, scheme)
+    try:
+        bad = []
+        for name in PAGES:
+            w = watched(ctx, base)
+            w.goto(name)
+            assert dark_mode_on(w.page) == (scheme == "dark"), f"{name}: the {scheme} theme is not on"
+            bad += [f"{name}: {b}" for b in low_contrast(w.page, LINK_GROUPS)]
+            w.page.close()
+        assert not bad, f"links under {MIN_CONTRAST}:1 in the {scheme} theme:\n  " + "\n  ".join(bad)
+    finally:
+        ctx.close()
+
+
+def test_dark_mode_sidebar_title_and_search_icon(browser, base):
+    """In dark mode the site's title at the top of the sidebar is readable (at least 4.5:1 on its background; it was
+    black on #222, 1.32:1) and the search field's icon shows (at least 3:1 on the field, WCAG's minimum for a
+    graphic that means something; it was white on white), on the home page and a chapter."""
+    ctx = scheme_context(browser, base, "dark")
+    try:
+        for name in (PAGES[0], PAGES[-1]):
+            w = watched(ctx, base)
+            page = w.goto(name)
+            assert dark_mode_on(page), f"{name}: dark mode is not on"
+            got = page.evaluate(f"""() => {{ {CONTRAST_JS}
+                const title = document.querySelector('.sidebar-title a');
+                // smalldocs: an icon over the input; Quarto: Algolia's form or its detached search button
+                const icon = document.querySelector('#quarto-search .bi-search, #quarto-search .aa-SubmitIcon, '
+                                                    + '#quarto-search .aa-DetachedSearchButtonIcon');
+                const field = icon && (icon.closest('.aa-Form, .aa-DetachedSearchButton')
+                                       || icon.parentElement.querySelector('input') || icon.parentElement);
+                return {{title: title ? contrast(title) : null, icon: icon ? contrast(icon, field) : null,
+                         shown: icon ? icon.getBoundingClientRect().width : 0}};
+            }}""")
+            assert got["title"] is not None, f"{name}: no site title in the sidebar"
+            assert got["title"] >= MIN_CONTRAST, f"{name}: in dark mode the sidebar's title is {got['title']:.2f}:1"
+            assert got["icon"] is not None and got["shown"] > 0, f"{name}: no search icon in the sidebar"
+            assert got["icon"] >= 3, f"{name}: in dark mode the search icon is {got['icon']:.2f}:1 on its field"
+            w.page.close()
+    finally:
+        ctx.close()
+
+
+def book_meta() -> dict:
+    import yaml
+
+    return (yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8")) or {}).get("book") or {}
+
+
+def test_favicon_description_and_footer(loaded, context):
+    """Every page has the book's favicon (an SVG of its own, in book/images/, that loads), a meta description
+    (_quarto.yml's `book: description`), and a footer with the licence (MIT) and the credits: Andrej Karpathy's
+    micrograd and his lecture (finding 18)."""
+    page, name = loaded.page, loaded.name
+    icons = page.eval_on_selector_all("link[rel~=icon][href]", "ls => ls.map(l => l.href)")
+    assert icons, f"{name}: no favicon"
+    r = context.request.get(icons[0])
+    assert r.ok and "<svg" in r.text(), f"{name}: the favicon {icons[0]} does not load as an SVG (HTTP {r.status})"
+    assert site_path(icons[0]).startswith("book/images/"), f"{name}: the favicon is not the book's own: {icons[0]}"
+    want = str(book_meta().get("description") or book_meta().get("subtitle") or "").strip()
+    assert want, "_quarto.yml has no `book: description`"
+    got = page.eval_on_selector_all("meta[name=description]", "ms => ms.map(m => m.content)")
+    assert got == [want], f"{name}: meta description {got}, not _quarto.yml's book description"
+    footer = page.locator("footer").last
+    assert footer.count() and footer.is_visible(), f"{name}: no footer"
+    text = " ".join(footer.text_content().split())
+    hrefs = footer.evaluate("f => [...f.querySelectorAll('a[href]')].map(a => a.href)")
+    assert "MIT License" in text, f"{name}: the footer does not give the licence: {text!r}"
+    assert "Karpathy" in text and "https://github.com/karpathy/micrograd" in hrefs, f"{name}: no credit to micrograd"
+    assert any(re.match(r"https://(youtu\.be/|www\.youtube\.com/watch\?v=)VMj-3S1tku0", h) for h in hrefs), \
+        f"{name}: the footer does not credit the lecture: {hrefs}"
+
+
+def test_skip_link_first_and_to_the_content(loaded):
+    """The first Tab on a page reaches a visible "skip to the content" link, before the sidebar's links; Enter on it
+    moves the focus to the page's content, and the next Tab goes on inside the content (finding 20)."""
+    page, name = loaded.page, loaded.name
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    page.keyboard.press("Tab")
+    got = page.evaluate("""() => { const e = document.activeElement, r = e.getBoundingClientRect();
+        return {tag: e.tagName, text: e.textContent.trim(), href: e.getAttribute('href') || '',
+                shown: r.width > 0 && r.height > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight}; }""")
+    assert got["tag"] == "A" and re.search(r"skip", got["text"], re.I), f"{name}: the first Tab reaches {got}"
+    assert got["shown"], f"{name}: the skip link is focused but not in view: {got}"
+    assert got["href"] == "#quarto-document-content", f"{name}: the skip link leads to {got['href']!r}"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'quarto-document-content'",
+                           timeout=3000)
+    page.keyboard.press("Tab")
+    inside = page.evaluate("() => !!document.activeElement.closest('#quarto-document-content') && "
+                           "document.activeElement.id !== 'quarto-document-content'")
+    assert inside, f"{name}: after the skip link, Tab goes to {focused(page)!r}, outside the content"
+
+
+def test_sidebar_title_links_to_index_html(loaded):
+    """The site's title at the top of the sidebar links to the home page's index.html (relative to the page), not to
+    its folder, which from file:// opens a directory listing (finding 24). Read from the HTML file as written, since
+    Quarto's script rewrites index.html links to folders when the site is served."""
+    html = (SITE / html_of(loaded.name)).read_text(encoding="utf-8")
+    m = re.search(r'<div class="sidebar-title\b[^"]*">\s*<a\b[^>]*?\bhref="([^"]*)"', html)
+    assert m, f"{loaded.name}: no site title in the sidebar"
+    target = (SITE / html_of(loaded.name)).parent / m.group(1)
+    assert m.group(1).endswith("index.html") and target.resolve() == (SITE / "index.html").resolve(), \
+        f"{loaded.name}: the sidebar's title links to {m.group(1)!r}, not to the home page's index.html"
+
+
+# Graphviz's internal names, which its <title> elements carry: the graph's (`%3`), a node's (`v0`, `v6_op`), an edge's
+# (`v0->v6_op`); a browser shows a drawing's titles as tooltips.
+GRAPHVIZ_NAME = r"^(%\d+|v\d+(_op)?|\S+->\S+)$"
+
+
+def test_graphs_show_no_internal_names(loaded):
+    """No drawing on a page (inline, in a stepper, or an .svg file a page shows) has a <title> with one of Graphviz's
+    internal names, which a reader would get as a tooltip (finding 25)."""
+    found = loaded.page.evaluate("""async (pattern) => {
+        const name = new RegExp(pattern), found = [];
+        const check = (svg, where) => svg.querySelectorAll('title').forEach(t => {
+            if (name.test(t.textContent.trim())) found.push(`${where}: <title>${t.textContent.trim()}</title>`); });
+        document.querySelectorAll('#quarto-document-content svg').forEach(s => check(s, 'svg'));
+        for (const img of document.querySelectorAll('#quarto-document-content img[src$=".svg"]')) {
+            const text = await (await fetch(img.src)).text();
+            check(new DOMParser().parseFromString(text, 'image/svg+xml'), img.getAttribute('src'));
+        }
+        return found;
+    }""", GRAPHVIZ_NAME)
+    assert not found, f"{loaded.name}: {len(found)} Graphviz names shown as tooltips, e.g.\n  " + "\n  ".join(found[:5])
 
 
 def test_maths_typeset(loaded):
@@ -493,6 +685,188 @@ def test_theme_toggle(context, base):
     assert not w.errors, w.errors
     page.evaluate("() => { try { localStorage.clear() } catch (e) {} }")
     w.page.close()
+
+
+def test_sidebar_title_leads_home_from_file_urls(browser):
+    """Opened from the file system (file://, as a reader who downloaded the site does), a chapter's sidebar title
+    leads to the home page, not to a directory listing (finding 24)."""
+    if not (SITE / "index.html").exists():
+        unavailable("no website in _book/: run `make book` (or `make test`, which builds it)")
+    ctx = browser.new_context(viewport={"width": 1280, "height": 860})
+    ctx.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+    try:
+        page = ctx.new_page()
+        page.goto((SITE / html_of(PAGES[-1])).as_uri(), wait_until="load")
+        with page.expect_navigation(wait_until="load"):
+            page.locator(".sidebar-title a").first.click()
+        assert page.url == (SITE / "index.html").as_uri(), f"the sidebar's title led to {page.url}"
+    finally:
+        ctx.close()
+
+
+def test_site_css_imports_nothing_off_site():
+    """No style sheet of the site imports anything, or loads a file, from off the site: the themes' Google Fonts
+    imports are gone (finding 22), whichever renderer made the site (Quarto compiles the theme into
+    site_libs/bootstrap/, smalldocs copies it to site_libs/themes/)."""
+    if not (SITE / "index.html").exists():
+        unavailable("no website in _book/: run `make book` (or `make test`, which builds it)")
+    off = re.compile(r"""@import\s*(url\(\s*)?['"]?(https?:)?//|url\(\s*['"]?(https?:)?//""")
+    bad = [f"{css.relative_to(SITE)}: {m.group(0)}..." for css in sorted(SITE.rglob("*.css"))
+           for m in off.finditer(css.read_text(encoding="utf-8"))]
+    assert not bad, "style sheets that load from off the site:\n  " + "\n  ".join(bad)
+    assert "system-ui" in (ROOT / "book" / "styles.css").read_text(encoding="utf-8"), \
+        "book/styles.css sets no system font stack"
+
+
+def test_staged_drawings_have_no_graphviz_titles():
+    """The executed notebooks both renderers read (.build/site/) show no graphviz <title> (an internal name, shown as
+    a tooltip) in any drawing or widget, and mark each drawing of its own `mg-graph` (finding 25; Quarto writes these
+    drawings to .svg files, as they are here)."""
+    if not (STAGE / "index.ipynb").exists():
+        unavailable("the staged notebooks are missing (.build/site/): run `make book`")
+    titled, unmarked = [], []
+    for name in PAGES:
+        for i, cell in enumerate(read_nb(STAGE / name)["cells"]):
+            for o in cell.get("outputs") or []:
+                for key, value in (o.get("data") or {}).items():
+                    value = "".join(value) if isinstance(value, list) else value
+                    if isinstance(value, str) and 'class="graph"' in value:
+                        titled += [f"{name}, cell {i} ({key}): {t}" for t in re.findall(r"<title>[^<]*</title>", value)]
+                        if key == "image/svg+xml" and 'class="mg-graph"' not in value:
+                            unmarked.append(f"{name}, cell {i}")
+    assert not titled, f"{len(titled)} graphviz titles in the staged outputs, e.g.\n  " + "\n  ".join(titled[:5])
+    assert not unmarked, "drawings not marked mg-graph:\n  " + "\n  ".join(unmarked)
+
+
+def test_untitled_graphs_keeps_what_steppers_read():
+    """execute.py's tidying drops graphviz's <title>s from a drawing and from a widget's HTML, and keeps the
+    `data-node` and `data-edge` attributes a stepper reads; it marks a drawing, not a widget, `mg-graph`."""
+    import nbformat
+
+    from execute import untitled_graphs
+
+    svg = ('<svg width="80pt" height="40pt" viewBox="0.00 0.00 80.00 40.00" xmlns="http://www.w3.org/2000/svg">\n'
+           '<g id="graph0" class="graph">\n<title>%3</title>\n<g class="node" data-node="v0">\n<title>v0</title>\n'
+           '<text font-size="11.00">a</text>\n</g>\n<g class="edge" data-edge="v0&#45;&gt;v1_op">\n'
+           '<title>v0&#45;&gt;v1_op</title>\n</g>\n</g>\n</svg>')
+    cell = nbformat.from_dict({"cell_type": "code", "source": "", "metadata": {}, "execution_count": 1, "outputs": [
+        {"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": svg, "text/plain": "graph"}},
+        {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+         "data": {"text/html": f'<div class="mg-stepper">{svg}</div>', "text/plain": "Stepper"}}]})
+    untitled_graphs(cell)
+    drawing, widget = (o["data"] for o in cell.outputs)
+    for got in (drawing["image/svg+xml"], widget["text/html"]):
+        assert "<title>" not in got and 'data-node="v0"' in got and 'data-edge="v0&#45;&gt;v1_op"' in got, got
+    assert drawing["image/svg+xml"].startswith('<svg class="mg-graph" ') and "mg-graph" not in widget["text/html"]
+
+
+def test_polish_on_quarto_markup(tmp_path):
+    """The build's post-processing (book/_tools/polish.py) does to a page as Quarto writes it what it does to
+    smalldocs's: Quarto is not installed here, so a page in Quarto's markup (sidebar title, <main>, a drawing shown
+    as an <img> of its .svg file, the compiled theme importing Google Fonts) is polished and checked."""
+    from polish import polish
+
+    (tmp_path / "site_libs" / "bootstrap").mkdir(parents=True)
+    css = tmp_path / "site_libs" / "bootstrap" / "bootstrap-0123abcd.min.css"
+    css.write_text('@import"https://fonts.googleapis.com/css2?family=Source+Sans+Pro:wght@300;400;700&display=swap";'
+                   "@import url(https://fonts.googleapis.com/css2?family=Lato:ital,wght@0,400;1,700&display=swap);"
+                   ":root{--bs-blue:#2780e3}", encoding="utf-8")
+    figures = tmp_path / "book" / "04_chain_rule_files" / "figure-html"
+    figures.mkdir(parents=True)
+    (figures / "cell-18-output-1.svg").write_text(
+        '<svg class="mg-graph" width="1058pt" height="156pt" viewBox="0.00 0.00 1058.00 156.00" '
+        'xmlns="http://www.w3.org/2000/svg"><g class="graph"><text font-size="11.00">a</text></g></svg>', encoding="utf-8")
+    page = tmp_path / "book" / "04_chain_rule.html"
+    page.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>5 The chain rule</title></head>'
+        '<body class="nav-sidebar floating"><div class="sidebar-title mb-0 py-0">\n      <a href="../">micrograd</a>\n'
+        '</div><main class="content" id="quarto-document-content"><div class="cell-output cell-output-display">'
+        '<div class="quarto-figure quarto-figure-center"><figure class="figure"><p>'
+        '<img src="04_chain_rule_files/figure-html/cell-18-output-1.svg" class="img-fluid figure-img"></p>'
+        "<figcaption>L before any gradient</figcaption></figure></div></div></main></body></html>", encoding="utf-8")
+    polish(tmp_path)
+    assert "googleapis" not in css.read_text(encoding="utf-8") and ":root{--bs-blue:#2780e3}" in css.read_text(encoding="utf-8")
+    html = page.read_text(encoding="utf-8")
+    assert re.search(r'<body[^>]*><a class="mg-skip-link" href="#quarto-document-content">', html)
+    assert '<main class="content" id="quarto-document-content" tabindex="-1">' in html
+    assert '<a href="../index.html">micrograd</a>' in html
+    want = str(book_meta().get("description") or "")
+    assert want and f'<meta name="description" content="{want}">' in html.replace("&#x27;", "\'")
+    assert re.search(r'<img style="--mg-legible: 962px" src="[^"]+" class="mg-graph img-fluid figure-img"></p>'
+                     r'<div class="mg-graph-tools" style="--mg-legible: 962px"><span class="mg-scroll-cue"', html), html
+    assert 'class="mg-full-size" href="04_chain_rule_files/figure-html/cell-18-output-1.svg"' in html
+
+
+# Each static graph drawing of a page (graphviz's, not a stepper's): how it is shown, its box, and what it needs.
+STATIC_GRAPHS_JS = f"""async () => {{
+    const main = document.querySelector('#quarto-document-content'), column = main.clientWidth, out = [];
+    for (const e of ({FIGURES_JS})()) {{
+        if (e.closest('.mg-stepper')) continue;
+        let svg = e, name = 'svg';
+        if (e.tagName.toLowerCase() === 'img') {{
+            const src = e.getAttribute('src') || '';
+            if (!/\\.svg([?#]|$)/.test(src)) continue;
+            svg = new DOMParser().parseFromString(await (await fetch(e.src)).text(), 'image/svg+xml').documentElement;
+            name = 'img ' + src.slice(0, 60);
+        }}
+        if (!svg.querySelector('g.graph')) continue;
+        const r = e.getBoundingClientRect();
+        if (!r.width) continue;  // not shown (a folded solution)
+        let box = e.parentElement;
+        while (box && box !== main && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX)) box = box.parentElement;
+        if (box === main) box = null;
+        const fig = e.closest('figure') || e.parentElement;
+        const cue = fig.querySelector('.mg-scroll-cue'), link = fig.querySelector('a.mg-full-size');
+        const cr = cue ? cue.getBoundingClientRect() : null;
+        const vb = svg.viewBox.baseVal, fonts = [...svg.querySelectorAll('text')].map(t => parseFloat(t.getAttribute('font-size')));
+        const natural = svg.width.baseVal.value;  // its own width in CSS px (SVGLength converts pt)
+        out.push({{name, column, width: r.width, natural, needs: {MIN_GRAPH_TEXT_PX} * vb.width / Math.min(...fonts),
+                   box: box ? [box.clientWidth, box.scrollWidth] : null, viewbox: svg.getAttribute('viewBox'),
+                   cue: cr && cr.width >= 1 && cr.height > 0 && cr.left >= 0 && cr.right <= innerWidth
+                        && getComputedStyle(cue).visibility !== 'hidden' ? cue.textContent.trim() : '',
+                   link: link ? link.href : null}});
+    }}
+    return out;
+}}"""
+
+
+def test_static_graphs_fit_or_scroll_with_a_cue(browser, base):
+    """At 1280x900, each static graph drawing is scaled down to fit the column when its smallest text stays at least
+    MIN_GRAPH_TEXT_PX there; one that cannot fit legibly scrolls sideways in its own box with a visible cue (shown
+    only then), never cut off without one (finding 3). Each one wider than a phone's column has a link to the drawing
+    at full size: an .svg file of the same drawing. At least one graph of the book is scaled and one needs the cue."""
+    ctx = scheme_context(browser, base, "light", 1280, 900)
+    scaled = cued = 0
+    try:
+        bad = []
+        for name in PAGES:
+            w = watched(ctx, base)
+            w.goto(name)
+            for g in w.page.evaluate(STATIC_GRAPHS_JS):
+                where, column = f"{name}, {g['name']}", g["column"]
+                overflows = g["width"] > column + 1 or (g["box"] and g["box"][1] > g["box"][0] + 1)
+                if overflows and not g["box"]:
+                    bad.append(f"{where}: {g['width']:.0f} px wide in a {column} px column, cut off (no box scrolls)")
+                elif overflows and not g["cue"]:
+                    bad.append(f"{where}: {g['width']:.0f} px wide in a {column} px box, scrolls without a visible cue")
+                elif not overflows and g["cue"]:
+                    bad.append(f"{where}: fits, yet shows the cue {g['cue']!r}")
+                if g["needs"] <= column and overflows:
+                    bad.append(f"{where}: could be scaled to the column (its text needs {g['needs']:.0f} px) but is not")
+                if not g["link"]:
+                    if g["natural"] > FITS_ANY_COLUMN_PX:
+                        bad.append(f"{where}: no link to the drawing at full size")
+                else:
+                    r = ctx.request.get(g["link"])
+                    if not (r.ok and f'viewBox="{g["viewbox"]}"' in r.text()):
+                        bad.append(f"{where}: the full-size link {g['link']} is not this drawing (HTTP {r.status})")
+                scaled += g["width"] < g["natural"] - 1
+                cued += bool(overflows and g["cue"])
+            w.page.close()
+        assert not bad, "static graphs at 1280x900:\n  " + "\n  ".join(bad)
+        assert scaled and cued, f"{scaled} graphs scaled to the column, {cued} scrolled with the cue: expected some of each"
+    finally:
+        ctx.close()
 
 
 def test_copy_button_copies(context, base):

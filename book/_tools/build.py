@@ -18,6 +18,7 @@ Where each concern lives (book/_tools/):
     stage.py         the staging copy in .build/site: directives -> Quarto options, titles, download links
     execute.py       executing the staged notebooks (nbclient) and tidying their outputs; `run`
     render.py        Quarto or smalldocs -> _book/, with the notebooks and workbook to download
+    polish.py        what the rendered pages need that neither renderer writes (skip link, footer, graphs that fit)
     katex.py         the pinned KaTeX, shipped with the site
     sitecheck.py     `site-check`
     preview.py       `preview`

@@ -45,7 +45,9 @@ def execute(path_and_rel: tuple[str, str]) -> tuple[str, str | None, float]:
             cell.metadata.pop("execution", None)
             cell.outputs = merged_streams(cell.outputs)
             label_svg_figures(cell)
+            untitled_graphs(cell)
             html_as_raw_markdown(cell)
+            no_addresses(cell)
     nbformat.write(nb, path)
     return rel, None, time.time() - t0
 
@@ -128,6 +130,47 @@ def label_svg_figures(cell) -> None:
         attrs = re.sub(r'\s(?:role|aria-label)="[^"]*"', "", m.group(1))
         data["image/svg+xml"] = (f'<svg{attrs} role="img" aria-label="{html.escape(str(alt), quote=True)}">'
                                  + svg[m.end():])
+
+
+# Graphviz's <title> of a graph, a node or an edge: its internal name (`%3`, `v0`, `v6_op`, `v0->v6_op`), which a
+# browser shows as the tooltip of an inline drawing
+GRAPHVIZ_TITLE = re.compile(r"<title>[^<]*</title>\n?")
+
+
+def untitled_graphs(cell) -> None:
+    """Tidy each graphviz drawing a cell shows: drop its <title> elements (internal names, shown as tooltips; the
+    drawing's accessible name is its `aria-label`, see `label_svg_figures`), in a drawing (`image/svg+xml`) and in the
+    HTML of a widget that holds one (the steppers, which read their own nodes' `data-node`, set from those names when
+    they were made); and mark a drawing of its own `mg-graph`, which the build's post-processing fits to the column
+    (book/_tools/polish.py)."""
+    for o in cell.outputs:
+        data = o.get("data") or {}
+        for key in ("image/svg+xml", "text/html"):
+            value = data.get(key)
+            if value is None:
+                continue
+            value = "".join(value) if isinstance(value, list) else value
+            new = re.sub(r"<svg\b.*?</svg>", lambda m: GRAPHVIZ_TITLE.sub("", m[0]) if 'class="graph"' in m[0] else m[0],
+                         value, flags=re.S)
+            if key == "image/svg+xml" and 'class="graph"' in new and not re.search(r"<svg\b[^>]*\sclass=", new):
+                new = re.sub(r"<svg\b", '<svg class="mg-graph"', new, count=1)
+            if new != value:
+                data[key] = new
+
+
+ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+
+
+def no_addresses(cell) -> None:
+    """Drop the memory address from the plain-text stand-in of an output that has a richer form (a drawing's
+    `<graphviz.graphs.Digraph at 0x7f...>`): no renderer shows it, but it would make every build's notebook differ."""
+    for o in cell.outputs:
+        data = o.get("data") or {}
+        plain = data.get("text/plain")
+        if plain is None or len(data) < 2:
+            continue
+        text = "".join(plain) if isinstance(plain, list) else plain
+        data["text/plain"] = ADDRESS.sub(">", text)
 
 
 def run_one(rel: str) -> int:

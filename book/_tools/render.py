@@ -1,4 +1,4 @@
-"""Rendering: the staged book through Quarto (when installed) or smalldocs, into _book/ with its notebooks, workbook and KaTeX."""
+"""Rendering: the staged book through Quarto (when installed) or smalldocs, into _book/ with its notebooks, workbook and KaTeX, polished."""
 from __future__ import annotations
 
 import json
@@ -10,6 +10,7 @@ from pathlib import Path
 from common import ANSI, OUT, ROOT, STAGE, BuildError, book_pages, quarto_config, read_nb
 from katex import katex_pin, ship_katex
 from numbering import chapter_numbers, numbered_sections
+from polish import polish
 from stage import NOTEBOOKS, WORKBOOK
 
 
@@ -77,6 +78,7 @@ def render() -> Path:
     if not quarto and numbered_sections(quarto_config()):
         number_rendered_sections(site, pages, chapter_numbers(pages))
     ship_katex(site)
+    polish(site)  # what readers need that neither renderer writes (book/_tools/polish.py)
     # each page's notebook, unexecuted, as a reader downloads it (the link is in the page, see `titled_source`)
     (site / NOTEBOOKS).mkdir(exist_ok=True)
     for p in pages:
