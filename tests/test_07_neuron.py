@@ -235,11 +235,11 @@ def walk(root):
     return seen
 
 def count_ops(root):
-    "How many nodes of each op a graph has."
+    "How many nodes of each op a graph has, the ops sorted by name (a set's order changes from run to run)."
     counts = {}
     for v in walk(root):
         if v._op: counts[v._op] = counts.get(v._op, 0) + 1
-    return counts
+    return dict(sorted(counts.items()))
 
 def edges(root):
     "Every node and every (child, parent) pair of the graph, as code that draws it collects them."
@@ -252,6 +252,7 @@ count_ops(out_chain), count_ops(out), [len(s) for s in edges(out_chain)]
 def _cell_graph_walks():
     # book/07_neuron.ipynb, cell 46
     assert count_ops(out_chain) == {"*": 3, "+": 3, "ReLU": 1} and count_ops(out) == {"dot": 1, "ReLU": 1}
+    assert list(count_ops(out_chain)) == ["*", "+", "ReLU"] and list(count_ops(out)) == ["ReLU", "dot"]   # sorted
     nodes, pairs = edges(out_chain)
     assert len(nodes) == 14 and len(pairs) == 13     # two edges into each product and each sum, one into the ReLU
     assert all(child in nodes for child, _ in pairs)

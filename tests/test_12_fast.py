@@ -13,7 +13,6 @@ import math
 import pstats
 import random
 import sys
-import time
 import tracemalloc
 import urllib.request
 from pathlib import Path
@@ -232,26 +231,57 @@ def test_same_losses():
     _checks.report('same_losses')
 
 # book/12_fast.ipynb, cell 22
-def best_step_times(engines, n=25, repeat=3):
-    "The quickest of `repeat` training steps on n points, per engine, the engines in turn."
-    Xs, ys = moons(n)
-    nets = {name: init(V, sizes) for name, (V, d) in engines.items()}
-    best = {name: math.inf for name in engines}
-    for _ in range(repeat):
-        for name, (V, d) in engines.items():
-            gc.collect()
-            t0 = time.process_time()
-            step(V, nets[name], Xs, ys, dot=d)
-            best[name] = min(best[name], time.process_time() - t0)
-    return best
+def bench_file(name):
+    "book/_data/<name>: from one of search_folders(), else from the book's repository."
+    for d in search_folders():
+        for path in (d / "_data" / name, d / "book" / "_data" / name):
+            if path.exists():
+                return path.read_text()
+    url = f"https://raw.githubusercontent.com/micrograd-book/micrograd-book/main/book/_data/{name}"
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.read().decode()
+    except OSError as e:
+        raise FileNotFoundError(f"book/_data/{name} is not in {[str(d) for d in search_folders()]} "
+                                f"and could not be downloaded from {url} ({e}); run `make bench` to make it") from None
 
-{name: f"{seconds * 1e3:.1f} ms" for name, seconds in best_step_times(ENGINES).items()}
+def shown(x, text):
+    "Is `text` what x reads as, rounded to the significant digits that `text` shows?"
+    digits = len(text.replace(".", "").lstrip("0"))
+    return f"{x:.{digits}g}" == text
+
+bench = json.loads(bench_file("bench.json"))
 # book/12_fast.ipynb, cell 24
+step_ms = {name: bench["ablation"]["impl"][f"abl:{name}"]["median_s"] * 1e3 for name in ENGINES}
+{name: round(ms, 1) for name, ms in step_ms.items()}
+
+
+def _cell_step_times():
+    # book/12_fast.ipynb, cell 25
+    ablation = bench["ablation"]
+    assert ablation["variants"] == list(ENGINES)
+    assert all(len(ablation["impl"][f"abl:{v}"]["times_s"]) == 9 for v in ENGINES)   # nine rounds each
+    medians = list(step_ms.values())
+    assert all(a > b for a, b in zip(medians, medians[1:]))                 # every change makes the step faster
+    names = [f"abl:{v}" for v in ENGINES]
+    factor = {v: ablation["ratios"][f"{a}/{z}"]["median"] for v, a, z in zip(list(ENGINES)[1:], names, names[1:])}
+    assert sorted(factor, key=factor.get)[-2:] == ["rule table, tuple, dict", "+ dot"]   # the two largest factors
+    assert shown(step_ms["closures, set, dict"], "1063") and shown(step_ms["+ dot"], "13.5")
+
+
+_checks.run('step_times', _cell_step_times)
+
+
+def test_step_times():
+    _checks.report('step_times')
+
+# book/12_fast.ipynb, cell 27
 def profile(fn):
-    "Run fn under cProfile; return its statistics and the number of collections that ran meanwhile."
+    "Run fn under cProfile after a full collection; return its statistics and the collections run meanwhile."
     runs = [0]
     def count(phase, info):
         runs[0] += phase == "start"
+    gc.collect()   # no garbage of earlier cells left waiting: every profile starts from the same state
     pr = cProfile.Profile()
     gc.callbacks.append(count)
     try:
@@ -260,26 +290,24 @@ def profile(fn):
         gc.callbacks.remove(count)
     return pstats.Stats(pr), runs[0]
 
-def quickest_profiles(V, repeat=3):
-    "Profile `repeat` steps of engine V with the collector on and `repeat` with it off, alternately."
-    net, on, off = init(V, sizes), [], []
-    for _ in range(repeat):
-        on.append(profile(lambda: step(V, net, X, y)))
-        gc.disable()
-        try:
-            off.append(profile(lambda: step(V, net, X, y)))
-        finally:
-            gc.enable()
-    return min(on, key=lambda s: s[0].total_tt), min(off, key=lambda s: s[0].total_tt)
+def profiles(V):
+    "Profile a step of engine V with the collector on, then the next step with it off."
+    net = init(V, sizes)
+    on = profile(lambda: step(V, net, X, y))
+    gc.disable()
+    try:
+        off = profile(lambda: step(V, net, X, y))
+    finally:
+        gc.enable()
+    return on, off
 
-(prof_on, runs_on), (prof_off, runs_off) = quickest_profiles(ClosuresTupleDict)
-{"calls": (prof_on.total_calls, prof_off.total_calls), "collections": (runs_on, runs_off),
- "seconds, this run": (round(prof_on.total_tt, 3), round(prof_off.total_tt, 3))}
+(prof_on, runs_on), (prof_off, runs_off) = profiles(ClosuresTupleDict)
+{"calls": (prof_on.total_calls, prof_off.total_calls), "collections": (runs_on, runs_off)}
 
 
 def _cell_profile_hides_gc():
-    # book/12_fast.ipynb, cell 25
-    assert abs(prof_on.total_calls - prof_off.total_calls) < 0.01 * prof_off.total_calls
+    # book/12_fast.ipynb, cell 28
+    assert prof_on.total_calls - prof_off.total_calls == 2 * runs_on   # the callback, at each start and stop
     young = {(3, 10): 700, (3, 11): 700, (3, 12): 700, (3, 13): 2000}   # gc.get_threshold()[0], by version
     if sys.version_info[:2] in young:
         assert gc.get_threshold()[0] == young[sys.version_info[:2]]
@@ -292,7 +320,7 @@ _checks.run('profile_hides_gc', _cell_profile_hides_gc)
 def test_profile_hides_gc():
     _checks.report('profile_hides_gc')
 
-# book/12_fast.ipynb, cell 27
+# book/12_fast.ipynb, cell 30
 def collector_work(V, d=None):
     "Collections run during a training step of engine V, and unreachable objects found by them and by one collection after it."
     runs, found = [0], [0]
@@ -316,7 +344,7 @@ work
 
 
 def _cell_gc_dominates():
-    # book/12_fast.ipynb, cell 28
+    # book/12_fast.ipynb, cell 31
     closures = [name for name in ENGINES if name.startswith("closures")]
     assert all(440_000 < work[name][1] < 465_000 for name in closures)      # the step's graph, found as garbage
     assert all(work[name][1] < 100 for name in ENGINES if name not in closures)
@@ -329,7 +357,7 @@ _checks.run('gc_dominates', _cell_gc_dominates)
 def test_gc_dominates():
     _checks.report('gc_dominates')
 
-# book/12_fast.ipynb, cell 30
+# book/12_fast.ipynb, cell 33
 def garbage_after(V, n=200):
     "Build a sum of n products, run backward, drop it; how many objects must the collector free?"
     gc.collect()
@@ -342,7 +370,7 @@ def garbage_after(V, n=200):
 
 
 def _cell_no_cycles():
-    # book/12_fast.ipynb, cell 31
+    # book/12_fast.ipynb, cell 34
     assert garbage_after(ClosuresTupleDict) > 2000   # thousands: every node, its closure, the closure's cells
     assert garbage_after(RulesTupleDict) == garbage_after(RulesTupleSlots) == garbage_after(Value) == 0
 
@@ -353,7 +381,7 @@ _checks.run('no_cycles', _cell_no_cycles)
 def test_no_cycles():
     _checks.report('no_cycles')
 
-# book/12_fast.ipynb, cell 33
+# book/12_fast.ipynb, cell 36
 def graph_bytes(V, n=10_000, d=None):
     "Bytes per node of sum(a_i * b_i) (or one dot node), leaves included, and the number of nodes."
     fa, fb = [random.random() for _ in range(n)], [random.random() for _ in range(n)]
@@ -370,7 +398,7 @@ mem = {name: graph_bytes(V, d=d) for name, (V, d) in dict(ENGINES, package=(Valu
 
 
 def _cell_graph_bytes():
-    # book/12_fast.ipynb, cell 34
+    # book/12_fast.ipynb, cell 37
     # object sizes differ between CPython versions: only node counts and the ordering are asserted here;
     # the bytes the text quotes are the benchmark's (checked below, with the benchmark's other figures)
     per = {name: b for name, (b, nodes) in mem.items()}
@@ -387,7 +415,7 @@ _checks.run('graph_bytes', _cell_graph_bytes)
 def test_graph_bytes():
     _checks.report('graph_bytes')
 
-# book/12_fast.ipynb, cell 36
+# book/12_fast.ipynb, cell 39
 def count_nodes(V, d):
     net = init(V, sizes)
     a = [V(0.5), V(-0.5)]
@@ -400,7 +428,7 @@ count_nodes(Value, None), count_nodes(Value, dot)
 
 
 def _cell_node_counts():
-    # book/12_fast.ipynb, cell 37
+    # book/12_fast.ipynb, cell 40
     # leaves: 2 inputs + 337 parameters; chained: 2 nodes per weight, 1 ReLU per hidden neuron
     assert count_nodes(Value, None) == 339 + 2 * (337 - 33) + 32 == 979
     assert count_nodes(Value, dot) == 339 + 33 + 32 == 404
@@ -412,7 +440,7 @@ _checks.run('node_counts', _cell_node_counts)
 def test_node_counts():
     _checks.report('node_counts')
 
-# book/12_fast.ipynb, cell 39
+# book/12_fast.ipynb, cell 42
 def chain(V, n):
     x = V(1.0)
     y = x
@@ -432,7 +460,7 @@ def fails(fn):
 
 
 def _cell_recursion():
-    # book/12_fast.ipynb, cell 40
+    # book/12_fast.ipynb, cell 43
     assert sys.getrecursionlimit() >= 1000
     if orig is not None:
         assert not fails(lambda: chain(orig.Value, 400)) and fails(lambda: chain(orig.Value, 600))
@@ -446,32 +474,13 @@ _checks.run('recursion', _cell_recursion)
 def test_recursion():
     _checks.report('recursion')
 
-# book/12_fast.ipynb, cell 42
-def bench_file(name):
-    "book/_data/<name>: from one of search_folders(), else from the book's repository."
-    for d in search_folders():
-        for path in (d / "_data" / name, d / "book" / "_data" / name):
-            if path.exists():
-                return path.read_text()
-    url = f"https://raw.githubusercontent.com/micrograd-book/micrograd-book/main/book/_data/{name}"
-    try:
-        with urllib.request.urlopen(url, timeout=30) as r:
-            return r.read().decode()
-    except OSError as e:
-        raise FileNotFoundError(f"book/_data/{name} is not in {[str(d) for d in search_folders()]} "
-                                f"and could not be downloaded from {url} ({e}); run `make bench` to make it") from None
-
-def shown(x, text):
-    "Is `text` what x reads as, rounded to the significant digits that `text` shows?"
-    digits = len(text.replace(".", "").lstrip("0"))
-    return f"{x:.{digits}g}" == text
-
-bench, table = json.loads(bench_file("bench.json")), bench_file("bench.md")
+# book/12_fast.ipynb, cell 45
+table = bench_file("bench.md")
 Markdown(table)
 
 
 def _cell_ablation():
-    # book/12_fast.ipynb, cell 43
+    # book/12_fast.ipynb, cell 46
     A = bench["ablation"]
     t, r = A["impl"], A["ratios"]
     k = [f"abl:{v}" for v in A["variants"]]
@@ -508,7 +517,7 @@ def test_ablation():
 
 
 def _cell_bench_json():
-    # book/12_fast.ipynb, cell 45
+    # book/12_fast.ipynb, cell 48
     w1 = bench["W1"]["ratios"]
     assert w1["orig/book"]["median"] > 20 and w1["book/float"]["median"] < 10
     assert bench["W1"]["max_loss_diff"] < 1e-12
@@ -535,7 +544,7 @@ def test_bench_json():
 
 
 def _cell_chain():
-    # book/12_fast.ipynb, cell 47
+    # book/12_fast.ipynb, cell 50
     rows = {row["n"]: row for row in bench["W2"]["rows"]}
     us = lambda n, impl: rows[n]["impl"][impl]["per_node_s"] * 1e6
     for (n, impl), x in {(1000, 'orig'): '1.1', (1000, 'orig@gc-off'): '0.83', (1000, 'book@gc-off'): '0.65', (1000, 'book'): '0.72', (10000, 'orig'): '2.7', (10000, 'orig@gc-off'): '0.92', (10000, 'book@gc-off'): '0.69', (10000, 'book'): '0.78', (100000, 'orig'): '7.2', (100000, 'orig@gc-off'): '1.2', (100000, 'book@gc-off'): '0.8', (100000, 'book'): '1.3'}.items():
@@ -555,7 +564,7 @@ _checks.run('chain', _cell_chain)
 def test_chain():
     _checks.report('chain')
 
-# book/12_fast.ipynb, cell 48
+# book/12_fast.ipynb, cell 51
 fig, ax = plt.subplots(figsize=(5, 3.5))
 for impl, label, style in [("orig", "micrograd 0.1.0", "o-"), ("orig@gc-off", "micrograd 0.1.0, collector off", "o--"),
                            ("book", "this package", "s-"), ("float", "float floor", "^-")]:
@@ -568,7 +577,7 @@ plt.show()
 
 
 def _cell_chain_figure():
-    # book/12_fast.ipynb, cell 49
+    # book/12_fast.ipynb, cell 52
     link = lambda impl: [row["impl"][impl]["per_link_s"] * 1e6 for row in bench["W2"]["rows"] if impl in row["impl"]]
     assert shown(link("orig")[0], "4.5") and shown(link("orig")[-1], "29") and len(link("orig")) == 3
     assert shown(min(link("orig@gc-off")), "3.3") and shown(max(link("orig@gc-off")), "4.9")
@@ -584,7 +593,7 @@ def test_chain_figure():
 
 
 def _cell_exercises():
-    # book/12_fast.ipynb, cell 52
+    # book/12_fast.ipynb, cell 55
     # 1. faster without the collector, but the graphs of both steps are still in memory afterwards
     closures = "abl:closures, tuple, dict"
     assert bench["ablation"]["ratios"][f"{closures}/{closures}@gc-off"]["median"] > 5   # the benchmark: on over off
