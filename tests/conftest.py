@@ -40,6 +40,9 @@ def pytest_ignore_collect(collection_path, config):
     # (pytest asks this of the files it finds in a folder, not of files named on its command line: for those,
     # book/_tools/pytests.py leaves the kept ones out itself)
     rel = _rel(collection_path)
+    asked = [Path(a.split("::")[0]).resolve() for a in config.args]
+    if not any(a.is_dir() and Path(collection_path).resolve().is_relative_to(a) for a in asked):
+        return None  # a file beside one named on the command line: not collected anyway
     holds = cache.generated_tests(rel)
     if holds is None or cache.kept("tests", rel, cache.tests_key(rel)) is None:
         return None
