@@ -28,7 +28,8 @@ help:
 	@echo "              (pyenv's 3.12, 3.13), without PyTorch or Playwright (TORCH_OPTIONAL=1); .ci/run runs it too"
 	@echo "make preview  serve the website on localhost and rebuild it when a chapter changes"
 	@echo "make workbook write the book as a workbook into _workbook/: exported code stubbed, prose and checks kept"
-	@echo "make grade    run the book's checks against the workbook's package, chapter by chapter (UPTO=05 to stop there)"
+	@echo "make grade    run the book's checks against the workbook's package, chapter by chapter (UPTO=05 to stop there,"
+	@echo "              ONLY=05 for one chapter; fewer random points unless FULL=1)"
 	@echo "make export   write micrograd/ and tests/ from the chapters (run it after editing a chapter)"
 	@echo "make readme-screenshot  copy the test run's screenshot of chapter 1 to book/images/ for the README"
 	@echo "make bench    measure speed and memory against the original micrograd (writes book/_data/)"
@@ -116,14 +117,17 @@ $(ORIGINAL): | setup
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --target .build/micrograd-0.1.0 micrograd==0.1.0 \
 	  || { test "$${CI:-}" != true && echo "micrograd 0.1.0 could not be installed (offline?): its comparisons will be skipped"; }
 
-# The workbook (book/_tools/workbook.py) and its grader (book/_tools/grade.py).
+# The workbook (book/_tools/workbook.py) and its grader (book/_tools/grade.py). `make workbook` stops, changing
+# nothing, when _workbook/ holds a learner's work. `make grade` grades every chapter; UPTO=05 the chapters up to 05,
+# ONLY=05 chapter 05 alone; the checks draw fewer random points unless FULL=1 (the final check).
 workbook: setup
 	$(PY) book/_tools/workbook.py
 
 UPTO ?=
+ONLY ?=
 grade: setup
 	@test -d _workbook || $(PY) book/_tools/workbook.py
-	$(PY) book/_tools/grade.py _workbook $(if $(UPTO),--upto $(UPTO),)
+	$(PY) book/_tools/grade.py _workbook $(if $(UPTO),--upto $(UPTO),) $(if $(ONLY),--only $(ONLY),) $(if $(FULL),--full,)
 
 # The chapters' generated tests (tests/test_<chapter>.py) and nbdev_test on every chapter, under each other installed
 # CPython of settings.ini's min_python..max_python (a venv per interpreter in .build/py<version>/, with the pins but

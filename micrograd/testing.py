@@ -40,6 +40,8 @@ def reals(lo: float = -10.0, hi: float = 10.0, away_from: tuple = (), gap: float
 def check_settings(max_examples: int = 100):
     "Hypothesis settings for the book's tests: repeatable, no deadline, nothing written to disk."
     from hypothesis import HealthCheck, settings
+    if os.environ.get("MICROGRAD_FAST") == "1":
+        max_examples = max(10, max_examples // 10)  # a quick run: a tenth of the examples
     return settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

@@ -47,12 +47,30 @@ _checks.run('slope_at_3', _cell_slope_at_3)
 def test_slope_at_3():
     _checks.report('slope_at_3')
 
-# book/01_derivative.ipynb, cell 14
+
+
+def _cell_zero_step():
+    # book/01_derivative.ipynb, cell 13
+    try:
+        slope(f, 3.0, 0)
+    except ValueError as e:
+        assert str(e) == "slope: the step h must not be 0", str(e)
+    else:
+        raise AssertionError("slope accepted the step h = 0")
+
+
+_checks.run('zero_step', _cell_zero_step)
+
+
+def test_zero_step():
+    _checks.report('zero_step')
+
+# book/01_derivative.ipynb, cell 15
 [slope(f, 3.0, h) for h in (2.0, 1.0, 0.5)]
 
 
 def _cell_secants():
-    # book/01_derivative.ipynb, cell 15
+    # book/01_derivative.ipynb, cell 16
     for h, s in zip((2.0, 1.0, 0.5), (20.0, 17.0, 15.5)):
         assert abs(slope(f, 3.0, h) - s) < 1e-12 and abs(s - (14 + 3 * h)) < 1e-12
 
@@ -63,7 +81,7 @@ _checks.run('secants', _cell_secants)
 def test_secants():
     _checks.report('secants')
 
-# book/01_derivative.ipynb, cell 16
+# book/01_derivative.ipynb, cell 17
 xs = np.linspace(1.5, 5.3, 200)
 fig, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
 ax.plot(xs, f(xs), color="black", lw=2, label="f(x)")
@@ -79,12 +97,12 @@ ax.set_xlabel("x")
 ax.set_ylabel("f(x)")
 ax.legend(loc="upper left", fontsize=9)
 plt.show()
-# book/01_derivative.ipynb, cell 18
+# book/01_derivative.ipynb, cell 19
 slope(f, -3.0), slope(f, 2 / 3)
 
 
 def _cell_slope_elsewhere():
-    # book/01_derivative.ipynb, cell 20
+    # book/01_derivative.ipynb, cell 21
     assert abs(slope(f, -3.0) - (-21.997)) < 1e-9
     assert abs(slope(f, 2 / 3) - 0.003) < 1e-9
     assert abs(df(2 / 3)) < 1e-15
@@ -96,14 +114,14 @@ _checks.run('slope_elsewhere', _cell_slope_elsewhere)
 def test_slope_elsewhere():
     _checks.report('slope_elsewhere')
 
-# book/01_derivative.ipynb, cell 22
+# book/01_derivative.ipynb, cell 23
 eps = np.finfo(float).eps
 h_star = math.sqrt(20 * eps / 3)
 eps, h_star, 3 * h_star + 20 * eps / h_star
 
 
 def _cell_balance():
-    # book/01_derivative.ipynb, cell 23
+    # book/01_derivative.ipynb, cell 24
     assert eps == 2.0**-52 and 2.2e-16 < eps < 2.3e-16
     assert 3.8e-8 < h_star < 3.9e-8
     assert 1.14e-7 < 3 * h_star < 1.16e-7 and abs(3 * h_star - 20 * eps / h_star) < 1e-20
@@ -117,7 +135,7 @@ _checks.run('balance', _cell_balance)
 def test_balance():
     _checks.report('balance')
 
-# book/01_derivative.ipynb, cell 25
+# book/01_derivative.ipynb, cell 26
 hs = np.array([float(f"{m}e-{k}") for k in range(1, 16) for m in (5, 2, 1)][2:])   # 1e-1, 5e-2, ..., 1e-15
 forward_err = np.array([abs(slope(f, 3.0, h) - 14.0) for h in hs])
 best = hs[np.argmin(forward_err)]
@@ -125,7 +143,7 @@ len(hs), best, forward_err.min(), slope(f, 3.0, 2e-15)
 
 
 def _cell_measured():
-    # book/01_derivative.ipynb, cell 26
+    # book/01_derivative.ipynb, cell 27
     assert len(hs) == 43 and hs[0] == 0.1 and hs[-1] == 1e-15
     assert best == 2e-8 and 8.4e-8 < forward_err.min() < 8.6e-8
     assert abs(slope(f, 3.0, 2e-15) - 17.76) < 0.01
@@ -139,14 +157,14 @@ _checks.run('measured', _cell_measured)
 def test_measured():
     _checks.report('measured')
 
-from micrograd.numeric import central_slope  # book/01_derivative.ipynb, cell 28
-# book/01_derivative.ipynb, cell 29
+from micrograd.numeric import central_slope  # book/01_derivative.ipynb, cell 29
+# book/01_derivative.ipynb, cell 30
 central_err = np.array([abs(central_slope(f, 3.0, h) - 14.0) for h in hs])
 central_err[hs >= 1e-3].max()
 
 
 def _cell_central():
-    # book/01_derivative.ipynb, cell 30
+    # book/01_derivative.ipynb, cell 31
     assert abs(central_slope(f, 3.0, 1e-3) - 14.0) < 1e-12   # exact for a parabola, up to rounding
     assert abs(central_slope(f, 3.0) - 14.0) < 1e-8
     assert central_err.min() > 0                               # every point can be drawn on a log scale
@@ -166,7 +184,7 @@ _checks.run('central', _cell_central)
 def test_central():
     _checks.report('central')
 
-# book/01_derivative.ipynb, cell 32
+# book/01_derivative.ipynb, cell 33
 fig, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
 ax.loglog(hs, 3 * hs, ":", color="gray", lw=1.5, label="truncation 3h")
 ax.loglog(hs, 20 * eps / hs, "--", color="gray", lw=1.5, label="rounding ε·20/h")
@@ -180,7 +198,7 @@ plt.show()
 
 
 def _cell_regimes():
-    # book/01_derivative.ipynb, cell 34
+    # book/01_derivative.ipynb, cell 35
     large, small = hs >= 1e-6, hs <= 1e-8
     assert np.all(np.abs(forward_err[large] / (3 * hs[large]) - 1) < 5e-4)
     ratio = forward_err[small] / (20 * eps / hs[small])
@@ -198,11 +216,11 @@ _checks.run('regimes', _cell_regimes)
 def test_regimes():
     _checks.report('regimes')
 
-# book/01_derivative.ipynb, cell 36
+# book/01_derivative.ipynb, cell 37
 a, b, c = 2.0, -3.0, 10.0
 d = a * b + c
 d
-# book/01_derivative.ipynb, cell 38
+# book/01_derivative.ipynb, cell 39
 h = 0.001
 dd_da = ((a + h) * b + c - d) / h
 dd_db = (a * (b + h) + c - d) / h
@@ -211,7 +229,7 @@ dd_da, dd_db, dd_dc
 
 
 def _cell_partials():
-    # book/01_derivative.ipynb, cell 40
+    # book/01_derivative.ipynb, cell 41
     assert d == 4.0
     assert abs(dd_da - b) < 1e-9 and abs(dd_db - a) < 1e-9 and abs(dd_dc - 1.0) < 1e-9
 
@@ -225,7 +243,7 @@ def test_partials():
 
 
 def _cell_exercises():
-    # book/01_derivative.ipynb, cell 42
+    # book/01_derivative.ipynb, cell 43
     g = lambda x: x * x * x
     fwd, cen = slope(g, 2.0, 1e-3), central_slope(g, 2.0, 1e-3)
     assert abs((fwd - 12.0) - 0.006001) < 1e-9     # 1. forward: 3xh + h^2

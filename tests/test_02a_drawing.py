@@ -50,7 +50,9 @@ def _cell_topological_not_chronological():
     assert order.index("t1") < order.index("t2")          # listed first, though computed second
     assert y_rev.data == 1.0 * 2.0 + 3.0 * 4.0 == 14.0
     listed = _nodes(y_rev)                                # every node after all of its operands
-    assert all(listed.index(kid) < listed.index(v) for v in listed for kid in v._prev)
+    for v in listed:
+        for kid in v._prev:
+            assert listed.index(kid) < listed.index(v), f"_nodes lists {v.label} before its operand {kid.label}: {order}"
 
 
 _checks.run('topological_not_chronological', _cell_topological_not_chronological)
@@ -59,14 +61,36 @@ _checks.run('topological_not_chronological', _cell_topological_not_chronological
 def test_topological_not_chronological():
     _checks.report('topological_not_chronological')
 
-from micrograd.viz import _escape  # book/02a_drawing.ipynb, cell 16
-from micrograd.viz import _record  # book/02a_drawing.ipynb, cell 17
-# book/02a_drawing.ipynb, cell 18
+
+
+def _cell_two_paths():
+    # book/02a_drawing.ipynb, cell 16
+    a2, b2, c2 = Value(2.0, label="a"), Value(-3.0, label="b"), Value(4.0, label="c")
+    e2 = a2 * b2; e2.label = "e"
+    ec2 = e2 * c2; ec2.label = "e*c"
+    L2 = ec2 + e2; L2.label = "L"                     # e reaches L along two paths: through e*c, and directly
+    listed_two = _nodes(L2)
+    labels_two = [v.label for v in listed_two]
+    for v in listed_two:
+        for kid in v._prev:
+            assert listed_two.index(kid) < listed_two.index(v), f"_nodes lists {v.label} before its operand {kid.label}: {labels_two}"
+    assert labels_two == ["a", "b", "e", "c", "e*c", "L"] and len(set(listed_two)) == 6   # e once, though reached twice
+
+
+_checks.run('two_paths', _cell_two_paths)
+
+
+def test_two_paths():
+    _checks.report('two_paths')
+
+from micrograd.viz import _escape  # book/02a_drawing.ipynb, cell 18
+from micrograd.viz import _record  # book/02a_drawing.ipynb, cell 19
+# book/02a_drawing.ipynb, cell 20
 _record(a), _escape("x|y")
 
 
 def _cell_record():
-    # book/02a_drawing.ipynb, cell 19
+    # book/02a_drawing.ipynb, cell 21
     assert _record(a) == "{ a | data 2.0000 | grad 0.0000 }"
     assert _record(d) == "{ d | data 4.0000 | grad 0.0000 }"
     assert _escape("x|y") == "x\\|y" and _escape('{"<>}') == '\\{\\"\\<\\>\\}'
@@ -79,14 +103,14 @@ _checks.run('record', _cell_record)
 def test_record():
     _checks.report('record')
 
-from micrograd.viz import _dot_body  # book/02a_drawing.ipynb, cell 21
-from micrograd.viz import to_dot  # book/02a_drawing.ipynb, cell 23
-# book/02a_drawing.ipynb, cell 24
+from micrograd.viz import _dot_body  # book/02a_drawing.ipynb, cell 23
+from micrograd.viz import to_dot  # book/02a_drawing.ipynb, cell 25
+# book/02a_drawing.ipynb, cell 26
 print(to_dot(d))
 
 
 def _cell_to_dot_counts():
-    # book/02a_drawing.ipynb, cell 26
+    # book/02a_drawing.ipynb, cell 28
     d_text = to_dot(d)
     assert d_text.startswith("digraph {\n\tgraph [rankdir=LR]\n") and d_text.endswith("}\n")
     assert d_text.count("shape=record") == 5 and d_text.count("shape=ellipse") == 2
@@ -101,10 +125,10 @@ _checks.run('to_dot_counts', _cell_to_dot_counts)
 def test_to_dot_counts():
     _checks.report('to_dot_counts')
 
-from micrograd.viz import draw_dot  # book/02a_drawing.ipynb, cell 28
-# book/02a_drawing.ipynb, cell 29
-draw_dot(d)
+from micrograd.viz import draw_dot  # book/02a_drawing.ipynb, cell 30
 # book/02a_drawing.ipynb, cell 31
+draw_dot(d)
+# book/02a_drawing.ipynb, cell 33
 def build():
     "d = a*b + c with fresh Values, as above."
     a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="c")
@@ -117,7 +141,7 @@ first is not second, draw_dot(first).source == draw_dot(second).source
 
 
 def _cell_deterministic():
-    # book/02a_drawing.ipynb, cell 32
+    # book/02a_drawing.ipynb, cell 34
     assert first is not second and _nodes(first)[0] is not _nodes(second)[0]
     assert draw_dot(first).source == draw_dot(second).source == to_dot(first) == to_dot(d)
     assert draw_dot(d, rankdir="TB").source == to_dot(d, "TB")
@@ -129,14 +153,14 @@ _checks.run('deterministic', _cell_deterministic)
 def test_deterministic():
     _checks.report('deterministic')
 
-# book/02a_drawing.ipynb, cell 34
+# book/02a_drawing.ipynb, cell 36
 x = Value(3.0, label="x|y")
 y = x * x + 1
 draw_dot(y)
 
 
 def _cell_repeated_operand():
-    # book/02a_drawing.ipynb, cell 35
+    # book/02a_drawing.ipynb, cell 37
     y_text = to_dot(y)
     assert y.data == 10.0 and y._prev[0].data == 9.0 and y._prev[1].data == 1.0
     assert y_text.count("shape=record") == 4 and y_text.count("shape=ellipse") == 2 and y_text.count("->") == 6
@@ -150,7 +174,7 @@ _checks.run('repeated_operand', _cell_repeated_operand)
 def test_repeated_operand():
     _checks.report('repeated_operand')
 
-# book/02a_drawing.ipynb, cell 37
+# book/02a_drawing.ipynb, cell 39
 chain = Value(0.0)
 for _ in range(5_000):
     chain = chain + 1
@@ -159,7 +183,7 @@ long_text.count("shape=record"), long_text.count("->")
 
 
 def _cell_big_and_bad():
-    # book/02a_drawing.ipynb, cell 38
+    # book/02a_drawing.ipynb, cell 40
     assert long_text.count("shape=record") == 10_001 and long_text.count("->") == 15_000
     assert chain.data == 5000.0
     for bad, kind, words in [(lambda: draw_dot(4.0), TypeError, "expected a Value, got float"),
@@ -182,7 +206,7 @@ def test_big_and_bad():
 
 
 def _cell_exercises():
-    # book/02a_drawing.ipynb, cell 40
+    # book/02a_drawing.ipynb, cell 42
     # 1. 2k + 1 boxes, k ellipses, 3k arrows; here k = 3
     p, q, r, s = (Value(v) for v in (1.0, 2.0, 3.0, 4.0))
     tree = (p + q) * r + s

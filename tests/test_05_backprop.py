@@ -143,6 +143,11 @@ by_rules
 
 def _cell_rules_by_hand():
     # book/05_backprop.ipynb, cell 25
+    for node in (o, n, s, x1w1, x2w2):                # in the order the rules ran: the first wrong one is named
+        for kid in node._prev:
+            assert by_rules[kid.label] == by_hand[kid.label], (
+                f"the rule of {node._op!r} ({RULES[node._op].__name__}) at the node {node.label} gave its operand "
+                f"{kid.label} the grad {by_rules[kid.label]!r}; by hand it is {by_hand[kid.label]!r}")
     assert by_rules == by_hand
 
 
@@ -219,7 +224,7 @@ from micrograd.engine import _topo  # book/05_backprop.ipynb, cell 35
 
 def _cell_topo_iterative():
     # book/05_backprop.ipynb, cell 36
-    assert _topo(o) == topo_v1(o, set())
+    assert _topo(o) == topo_v1(o, set()), f"_topo(o) lists {[v.label for v in _topo(o)]}"
     assert len(_topo(deep)) == 1 + 2 * 10_000  # the starting leaf, then a constant 1.0 and a product per step
     assert _topo(deep)[-1] is deep and _topo(deep)[0]._prev == ()
 
@@ -230,8 +235,31 @@ _checks.run('topo_iterative', _cell_topo_iterative)
 def test_topo_iterative():
     _checks.report('topo_iterative')
 
-from micrograd.engine import backward, Value  # book/05_backprop.ipynb, cell 38
-# book/05_backprop.ipynb, cell 40
+
+
+def _cell_topo_two_paths():
+    # book/05_backprop.ipynb, cell 38
+    a2, b2, c2 = Value(2.0, label="a"), Value(-3.0, label="b"), Value(4.0, label="c")
+    e2 = a2 * b2; e2.label = "e"
+    ec2 = e2 * c2; ec2.label = "e*c"
+    L2 = ec2 + e2; L2.label = "L"                     # e reaches L along two paths: through e*c, and directly
+    order_two = _topo(L2)
+    for v in order_two:
+        for kid in v._prev:
+            assert order_two.index(kid) < order_two.index(v), (
+                f"_topo lists {v.label} before its operand {kid.label} ({[u.label for u in order_two]}): backward() "
+                f"would run the rule of {kid.label} before {v.label} has passed its share to it")
+    assert [v.label for v in order_two] == ["a", "b", "e", "c", "e*c", "L"] and order_two == topo_v1(L2, set())
+
+
+_checks.run('topo_two_paths', _cell_topo_two_paths)
+
+
+def test_topo_two_paths():
+    _checks.report('topo_two_paths')
+
+from micrograd.engine import backward, Value  # book/05_backprop.ipynb, cell 40
+# book/05_backprop.ipynb, cell 42
 reset()
 o.backward()
 by_backward = grads()
@@ -239,7 +267,12 @@ by_backward["x1"], by_backward["w1"], by_backward["x2"], by_backward["w2"]
 
 
 def _cell_backward():
-    # book/05_backprop.ipynb, cell 41
+    # book/05_backprop.ipynb, cell 43
+    for v in reversed(_topo(o)):                      # from the output: the first wrong gradient is named
+        for kid in v._prev:
+            assert by_backward[kid.label] == by_hand[kid.label], (
+                f"backward() gave {kid.label} the grad {by_backward[kid.label]!r}, by hand {by_hand[kid.label]!r}: "
+                f"it arrives through the rule of {v._op!r} ({RULES[v._op].__name__}) at the node {v.label}")
     assert by_backward == by_hand
     for k, g in numeric_grads().items():
         assert abs(by_backward[k] - g) < 1e-8 and close(by_backward[k], expected[k]), k
@@ -252,16 +285,36 @@ _checks.run('backward', _cell_backward)
 def test_backward():
     _checks.report('backward')
 
-# book/05_backprop.ipynb, cell 43
+
+
+def _cell_backward_two_paths():
+    # book/05_backprop.ipynb, cell 44
+    a2, b2, c2 = Value(2.0, label="a"), Value(-3.0, label="b"), Value(4.0, label="c")
+    e2 = a2 * b2; e2.label = "e"
+    ec2 = e2 * c2; ec2.label = "e*c"
+    L2 = ec2 + e2; L2.label = "L"                     # e reaches L along two paths: through e*c, and directly
+    L2.backward()
+    by_hand_two = [(a2, -15.0), (b2, 10.0), (c2, -6.0), (e2, 5.0), (ec2, 1.0), (L2, 1.0)]
+    for node, want in by_hand_two:                    # dL/de = c + 1 = 5: one share from each path
+        assert node.grad == want, f"L = e*c + e at a = 2, b = -3, c = 4: backward() gives {node.label} the grad {node.grad!r}, by hand {want!r}"
+
+
+_checks.run('backward_two_paths', _cell_backward_two_paths)
+
+
+def test_backward_two_paths():
+    _checks.report('backward_two_paths')
+
+# book/05_backprop.ipynb, cell 46
 draw_dot(o, rankdir="TB")
-from micrograd.viz import _engine_step, step_backward  # book/05_backprop.ipynb, cell 46
-# book/05_backprop.ipynb, cell 48
+from micrograd.viz import _engine_step, step_backward  # book/05_backprop.ipynb, cell 49
+# book/05_backprop.ipynb, cell 51
 neuron_steps = step_backward(o, rankdir="BT")
 neuron_steps
 
 
 def _cell_step_backward_neuron():
-    # book/05_backprop.ipynb, cell 50
+    # book/05_backprop.ipynb, cell 53
     import json
     def fresh_neuron():
         "The running neuron again, with new Values and blank grads."
@@ -316,7 +369,7 @@ def test_step_backward_neuron():
 
 
 def _cell_step_backward_dispatch():
-    # book/05_backprop.ipynb, cell 52
+    # book/05_backprop.ipynb, cell 55
     def small():
         u, v = Value(2.0, label="u"), Value(-3.0, label="v")
         uv = u * v; uv.label = "uv"
@@ -367,7 +420,7 @@ _checks.run('step_backward_dispatch', _cell_step_backward_dispatch)
 def test_step_backward_dispatch():
     _checks.report('step_backward_dispatch')
 
-# book/05_backprop.ipynb, cell 54
+# book/05_backprop.ipynb, cell 57
 def _rule_add_v1(out):
     "First draft: sets the gradients instead of adding to them (wrong)."
     a, b = out._prev
@@ -388,12 +441,12 @@ y = a + a; y.label = "y"
 backward_with(y, rules_v1)
 grad_v1 = a.grad
 grad_v1
-# book/05_backprop.ipynb, cell 56
+# book/05_backprop.ipynb, cell 59
 draw_dot(y)
 
 
 def _cell_set_instead_of_add():
-    # book/05_backprop.ipynb, cell 58
+    # book/05_backprop.ipynb, cell 61
     assert grad_v1 == 1.0
     try:
         assert abs(grad_v1 - central_slope(lambda x: x + x, 3.0)) < 1e-6, "dy/da is 2, not 1"
@@ -410,7 +463,7 @@ _checks.run('set_instead_of_add', _cell_set_instead_of_add)
 def test_set_instead_of_add():
     _checks.report('set_instead_of_add')
 
-# book/05_backprop.ipynb, cell 60
+# book/05_backprop.ipynb, cell 63
 def plus_line(out, i, add):
     "Line `i` of the plus rule at `out`, as a step: the draft's `=`, or `+=` with add=True."
     x = out._prev[i]
@@ -426,7 +479,7 @@ def a_plus_a_steps(add):
 
 overwritten = a_plus_a_steps(add=False)
 overwritten
-# book/05_backprop.ipynb, cell 63
+# book/05_backprop.ipynb, cell 66
 backward_with(y, RULES)
 grad_table = a.grad
 a.grad = 0.0
@@ -436,8 +489,10 @@ grad_table, grad_backward
 
 
 def _cell_add_accumulates():
-    # book/05_backprop.ipynb, cell 64
-    assert grad_table == 2.0 and grad_backward == 2.0
+    # book/05_backprop.ipynb, cell 67
+    assert grad_table == 2.0 and grad_backward == 2.0, (
+        f"y = a + a gives a the grad {grad_backward!r} (with the table RULES: {grad_table!r}), not 2: the rule of '+' "
+        f"({RULES['+'].__name__}) must add into each operand's grad with +=, and a is both operands")
     assert abs(grad_backward - central_slope(lambda x: x + x, 3.0)) < 1e-6
 
 
@@ -447,13 +502,13 @@ _checks.run('add_accumulates', _cell_add_accumulates)
 def test_add_accumulates():
     _checks.report('add_accumulates')
 
-# book/05_backprop.ipynb, cell 66
+# book/05_backprop.ipynb, cell 69
 added = a_plus_a_steps(add=True)
 added
 
 
 def _cell_step_reuse():
-    # book/05_backprop.ipynb, cell 67
+    # book/05_backprop.ipynb, cell 70
     import json
     edge = 1.0 * 1.0                       # y's seed times the plus node's local derivative
     for stepped, add, final in ((overwritten, False, grad_v1), (added, True, grad_backward)):
@@ -477,7 +532,7 @@ _checks.run('step_reuse', _cell_step_reuse)
 def test_step_reuse():
     _checks.report('step_reuse')
 
-# book/05_backprop.ipynb, cell 69
+# book/05_backprop.ipynb, cell 72
 reset()
 o.backward()
 o.backward()
@@ -486,12 +541,16 @@ twice["x1"], twice["w1"], twice["x2"], twice["n"]
 
 
 def _cell_backward_twice():
-    # book/05_backprop.ipynb, cell 70
-    for k in leaves:
-        assert twice[k] == 2 * by_backward[k]                # leaves: twice the gradient
+    # book/05_backprop.ipynb, cell 73
+    for k, leaf in leaves.items():                   # leaves: twice the gradient
+        users = ", ".join(f"{v.label} (the rule of {v._op!r}, {RULES[v._op].__name__})" for v in everything if leaf in v._prev)
+        assert twice[k] == 2 * by_backward[k], (
+            f"the leaf {k}: after two backward() calls its grad is {twice[k]!r}, not twice {by_backward[k]!r}. The "
+            f"second call adds its share to the first's through the node {users}, which must add into grad (+=); "
+            "and backward() must set only the interior nodes' grads to 0, not the leaves'")
     assert close(twice["x1"], -3.0) and close(twice["w1"], 2.0) and close(twice["x2"], 1.0)
     for k in ("o", "n", "x1*w1 + x2*w2", "x1*w1", "x2*w2"):
-        assert twice[k] == by_backward[k]                    # interior: recomputed, not doubled
+        assert twice[k] == by_backward[k], f"{k}: an interior node's grad is recomputed by every backward(), not added to"
 
 
 _checks.run('backward_twice', _cell_backward_twice)
@@ -503,7 +562,7 @@ def test_backward_twice():
 
 
 def _cell_accumulate_examples():
-    # book/05_backprop.ipynb, cell 72
+    # book/05_backprop.ipynb, cell 75
     w_shared = Value(0.5)
     (w_shared * 3.0).backward()            # example 1: d/dw (3w) = 3
     (w_shared * -1.25).backward()          # example 2: d/dw (-1.25w) = -1.25, added to the 3
@@ -519,14 +578,14 @@ _checks.run('accumulate_examples', _cell_accumulate_examples)
 def test_accumulate_examples():
     _checks.report('accumulate_examples')
 
-from micrograd.engine import zero_grad, Value  # book/05_backprop.ipynb, cell 74
-# book/05_backprop.ipynb, cell 75
+from micrograd.engine import zero_grad, Value  # book/05_backprop.ipynb, cell 77
+# book/05_backprop.ipynb, cell 78
 o.zero_grad()
 after_zero = grads()
 
 
 def _cell_zero_grad():
-    # book/05_backprop.ipynb, cell 76
+    # book/05_backprop.ipynb, cell 79
     assert after_zero == dict.fromkeys(after_zero, 0.0) and len(after_zero) == 10
 
 
@@ -536,7 +595,7 @@ _checks.run('zero_grad', _cell_zero_grad)
 def test_zero_grad():
     _checks.report('zero_grad')
 
-# book/05_backprop.ipynb, cell 78
+# book/05_backprop.ipynb, cell 81
 def one_step(reset_between):
     "Two backward passes, then a gradient step of 0.125; returns (grad used, new w, new loss)."
     w = Value(1.0, label="w")
@@ -554,7 +613,7 @@ one_step(reset_between=True), one_step(reset_between=False)
 
 
 def _cell_forgotten_reset():
-    # book/05_backprop.ipynb, cell 79
+    # book/05_backprop.ipynb, cell 82
     assert one_step(reset_between=True) == (-16.0, 3.0, 0.0)
     assert one_step(reset_between=False) == (-32.0, 5.0, 16.0)
 
@@ -568,7 +627,7 @@ def test_forgotten_reset():
 
 
 def _cell_exercises():
-    # book/05_backprop.ipynb, cell 81
+    # book/05_backprop.ipynb, cell 84
     # 1. the chain-rule chapter's expression
     a_, b_, c_, f_ = Value(2.0), Value(-3.0), Value(10.0), Value(-2.0)
     e_ = a_ * b_; d_ = e_ + c_; L_ = d_ * f_

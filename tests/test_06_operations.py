@@ -22,7 +22,8 @@ d.data, (2 - b).data, a.grad, b.grad
 def _cell_sub_neg():
     # book/06_operations.ipynb, cell 9
     assert d.data == 2.0 and (2 - b).data == -1.0 and (-a).data == -5.0
-    assert a.grad == 1.0 and b.grad == -1.0
+    assert a.grad == 1.0 and b.grad == -1.0, (f"d = a - b is a + b * -1: d/da is {a.grad!r} (1, through the rule of '+'), "
+                                            f"d/db is {b.grad!r} (-1, through the rules of '*' and '+')")
     a3 = a - 3
     assert len(_topo(a3)) == 3 and a3._op == "+" and a3._prev[0] is a and a3._prev[1].data == -3.0 and a3.data == 2.0
     assert len(_topo(a - b)) == 5 and len(_topo(2 - b)) == 5
@@ -116,7 +117,10 @@ q.data, num.grad, den.grad, (1 / den).data
 
 def _cell_division():
     # book/06_operations.ipynb, cell 26
-    assert q.data == 1.5 and num.grad == 0.25 and den.grad == -0.375 and (1 / den).data == 0.25
+    assert q.data == 1.5 and (1 / den).data == 0.25
+    assert num.grad == 0.25 and den.grad == -0.375, (
+        f"q = num / den is num * den ** -1: d/dnum is {num.grad!r} (1/4, through the rule of '*'), "
+        f"d/dden is {den.grad!r} (-6/16, through the rules of '*' and '**-1')")
     six = Value(6.0)
     q4 = six / 4
     assert q4.data == 1.5 and len(_topo(q4)) == 3 and q4._op == "*" and q4._prev[1].data == 0.25
@@ -518,10 +522,12 @@ def _cell_reuse():
     r1, r2, r3, r4 = Value(3.0), Value(3.0), Value(3.0), Value(1.5)
     (r1 + r1).backward()
     (r2 * r2).backward()
-    assert r1.grad == 2.0 and r2.grad == 6.0
+    assert r1.grad == 2.0, f"a + a gives a the grad {r1.grad!r}, not 2: the rule of '+' adds into both operands"
+    assert r2.grad == 6.0, f"a * a gives a the grad {r2.grad!r}, not 2a = 6: the rule of '*' adds b.data and a.data"
     left, right = 2 * r3, r3 + 1
     (left * right).backward()             # the diamond
-    assert (left * right).data == 24.0 and r3.grad == 2 * right.data + left.data == 14.0
+    assert (left * right).data == 24.0
+    assert r3.grad == 2 * right.data + left.data == 14.0, f"the diamond (2a) * (a + 1) gives a the grad {r3.grad!r}, not 14"
     tower = r4
     for _ in range(10): tower = tower * tower   # r4**1024: every node is used twice by the next
     tower.backward()
@@ -538,12 +544,13 @@ def test_reuse():
 
 def _cell_deep_graph():
     # book/06_operations.ipynb, cell 79
+    chain_steps = 10**5 if os.environ.get("MICROGRAD_FAST") == "1" else 10**6   # a quick run: 100,000 steps
     inc, start = Value(1.0), Value(0.5)
     total = start
-    for _ in range(10**6): total = total + inc
+    for _ in range(chain_steps): total = total + inc
     total.backward()
-    assert total.data == 0.5 + 10**6 and inc.grad == 10**6 and start.grad == 1.0
-    assert len(_topo(total)) == 10**6 + 2
+    assert total.data == 0.5 + chain_steps and inc.grad == chain_steps and start.grad == 1.0
+    assert len(_topo(total)) == chain_steps + 2
 
 
 _checks.run('deep_graph', _cell_deep_graph)
@@ -678,30 +685,35 @@ def _cell_gradcheck_ops():
     if need_hypothesis() is not None:
         from hypothesis import given, strategies as st
         pos, nonzero, anywhere = reals(0.1, 10.0), reals(-5.0, 5.0, away_from=(0.0,), gap=0.1), reals(-5.0, 5.0)
-        checks = [(lambda x: -x, anywhere), (lambda x: 2 - x, anywhere), (lambda x: 1 / x, nonzero),
-                  (lambda x: x**3, anywhere), (lambda x: x**-2, nonzero), (lambda x: x**0.5, pos), (lambda x: x**1.7, pos),
-                  (lambda x: 2**x, anywhere), (Value.exp, anywhere), (Value.log, pos), (Value.tanh, anywhere),
-                  (Value.sigmoid, reals(-30.0, 30.0)), (Value.relu, reals(-5.0, 5.0, away_from=(0.0,)))]
-        binary = [(lambda a, b: a + b, (anywhere, anywhere)), (lambda a, b: a - b, (anywhere, anywhere)),
-                  (lambda a, b: a * b, (anywhere, anywhere)), (lambda a, b: a / b, (anywhere, nonzero)),
-                  (lambda a, b: a**b, (pos, reals(-3.0, 3.0)))]
-        many = [(lambda *v: vsum(v), st.lists(anywhere, min_size=1, max_size=8)),
-                (lambda *v: dot(v[:3], v[3:6], v[6]), st.lists(anywhere, min_size=7, max_size=7))]
+        checks = [("-x", lambda x: -x, anywhere), ("2 - x", lambda x: 2 - x, anywhere), ("1 / x", lambda x: 1 / x, nonzero),
+                  ("x**3", lambda x: x**3, anywhere), ("x**-2", lambda x: x**-2, nonzero), ("x**0.5", lambda x: x**0.5, pos),
+                  ("x**1.7", lambda x: x**1.7, pos), ("2**x", lambda x: 2**x, anywhere), ("exp", Value.exp, anywhere),
+                  ("log", Value.log, pos), ("tanh", Value.tanh, anywhere), ("sigmoid", Value.sigmoid, reals(-30.0, 30.0)),
+                  ("relu", Value.relu, reals(-5.0, 5.0, away_from=(0.0,)))]
+        binary = [("a + b", lambda a, b: a + b, (anywhere, anywhere)), ("a - b", lambda a, b: a - b, (anywhere, anywhere)),
+                  ("a * b", lambda a, b: a * b, (anywhere, anywhere)), ("a / b", lambda a, b: a / b, (anywhere, nonzero)),
+                  ("a**b", lambda a, b: a**b, (pos, reals(-3.0, 3.0)))]
+        many = [("vsum", lambda *v: vsum(v), st.lists(anywhere, min_size=1, max_size=8)),
+                ("dot", lambda *v: dot(v[:3], v[3:6], v[6]), st.lists(anywhere, min_size=7, max_size=7))]
         points_checked = []
-        def check_op(f, points):
+        def check_op(name, f, points):
             calls = []
             @given(points)
             @check_settings(200)
             def check(xs):
                 calls.append(1)
                 gradcheck(f, *xs)
-            check()
+            try:
+                check()
+            except AssertionError as e:               # hypothesis has shrunk the point: name the operation too
+                raise AssertionError(f"{name} at random points: {e}") from None
             points_checked.append(len(calls))
         assert len(checks) + len(binary) + len(many) == 20
-        for f, dom in checks: check_op(f, st.tuples(dom))
-        for f, doms in binary: check_op(f, st.tuples(*doms))
-        for f, lists in many: check_op(f, lists)
-        assert points_checked == [200] * 20 and sum(points_checked) == 4000
+        for name, f, dom in checks: check_op(name, f, st.tuples(dom))
+        for name, f, doms in binary: check_op(name, f, st.tuples(*doms))
+        for name, f, lists in many: check_op(name, f, lists)
+        per_op = check_settings(200).max_examples       # 200, or 20 with MICROGRAD_FAST=1
+        assert points_checked == [per_op] * 20 and sum(points_checked) == 20 * per_op
 
 
 _checks.run('gradcheck_ops', _cell_gradcheck_ops)
@@ -710,11 +722,33 @@ _checks.run('gradcheck_ops', _cell_gradcheck_ops)
 def test_gradcheck_ops():
     _checks.report('gradcheck_ops')
 
-from micrograd.testing import TORCH_VERSION, _NO_TORCH, need_torch  # book/06_operations.ipynb, cell 99
+
+
+def _cell_check_settings_fast():
+    # book/06_operations.ipynb, cell 98
+    if need_hypothesis() is not None:
+        saved_fast = os.environ.pop("MICROGRAD_FAST", None)
+        try:
+            assert check_settings(200).max_examples == 200 and check_settings().max_examples == 100
+            os.environ["MICROGRAD_FAST"] = "1"
+            assert check_settings(200).max_examples == 20 and check_settings(2000).max_examples == 200
+            assert check_settings(50).max_examples == 10          # never fewer than 10
+        finally:
+            if saved_fast is None: os.environ.pop("MICROGRAD_FAST", None)
+            else: os.environ["MICROGRAD_FAST"] = saved_fast
+
+
+_checks.run('check_settings_fast', _cell_check_settings_fast)
+
+
+def test_check_settings_fast():
+    _checks.report('check_settings_fast')
+
+from micrograd.testing import TORCH_VERSION, _NO_TORCH, need_torch  # book/06_operations.ipynb, cell 100
 
 
 def _cell_need_torch_rules():
-    # book/06_operations.ipynb, cell 101
+    # book/06_operations.ipynb, cell 102
     import contextlib
     import io
     try:
@@ -763,11 +797,11 @@ _checks.run('need_torch_rules', _cell_need_torch_rules)
 def test_need_torch_rules():
     _checks.report('need_torch_rules')
 
-from micrograd.testing import GRAPH_OPS, _CONSTS, _graph_ops  # book/06_operations.ipynb, cell 104
-from micrograd.testing import _fits, _try  # book/06_operations.ipynb, cell 106
-from micrograd.testing import graphs  # book/06_operations.ipynb, cell 107
-from micrograd.testing import run_graph  # book/06_operations.ipynb, cell 109
-# book/06_operations.ipynb, cell 111
+from micrograd.testing import GRAPH_OPS, _CONSTS, _graph_ops  # book/06_operations.ipynb, cell 105
+from micrograd.testing import _fits, _try  # book/06_operations.ipynb, cell 107
+from micrograd.testing import graphs  # book/06_operations.ipynb, cell 108
+from micrograd.testing import run_graph  # book/06_operations.ipynb, cell 110
+# book/06_operations.ipynb, cell 112
 example = ((0.5, -1.25), (("*", (0, 1), None), ("exp", (2,), None), ("+", (3, 0), None),
                           ("**k", (4,), 2.0), ("log", (5,), None), ("dot", (0, 1, 2, 3, 4), None)))
 root, leaves = run_graph(example)
@@ -776,7 +810,7 @@ root.data, [leaf.grad for leaf in leaves], len(_topo(root))
 
 
 def _cell_one_graph():
-    # book/06_operations.ipynb, cell 113
+    # book/06_operations.ipynb, cell 114
     na, nb = example[0]
     n2 = na * nb
     n3 = math.exp(n2)
@@ -788,9 +822,12 @@ def _cell_one_graph():
     if torch is not None:
         t_root, t_leaves = run_graph(example, torch)
         t_root.backward()
-        assert math.isclose(root.data, t_root.item(), rel_tol=1e-9, abs_tol=1e-12)
-        assert all(math.isclose(l.grad, 0.0 if t.grad is None else t.grad.item(), rel_tol=1e-9, abs_tol=1e-12)
-                   for l, t in zip(leaves, t_leaves))
+        assert math.isclose(root.data, t_root.item(), rel_tol=1e-9, abs_tol=1e-12), (root.data, t_root.item())
+        for name, l, t in zip("ab", leaves, t_leaves):
+            want = 0.0 if t.grad is None else t.grad.item()
+            assert math.isclose(l.grad, want, rel_tol=1e-9, abs_tol=1e-12), (
+                f"the leaf {name} of the example (operations *, exp, +, **2, log, dot and the root's sum): "
+                f"backward() gives {l.grad!r}, PyTorch {want!r}")
 
 
 _checks.run('one_graph', _cell_one_graph)
@@ -802,7 +839,7 @@ def test_one_graph():
 
 
 def _cell_against_torch():
-    # book/06_operations.ipynb, cell 115
+    # book/06_operations.ipynb, cell 116
     torch = need_torch()
     if torch is not None and need_hypothesis() is not None:
         from hypothesis import given
@@ -816,13 +853,16 @@ def _cell_against_torch():
             troot, tleaves = run_graph(recipe, torch)
             troot.backward()
             close = lambda a, b: math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-            assert close(root.data, troot.item()), (root.data, troot.item())
-            for leaf, t in zip(leaves, tleaves):
-                assert close(leaf.grad, 0.0 if t.grad is None else t.grad.item()), (leaf.grad, t.grad)
+            ops = ", ".join(sorted({op for op, _, _ in recipe[1]}))
+            assert close(root.data, troot.item()), f"a random graph ({ops}): value {root.data!r}, PyTorch {troot.item()!r}"
+            for i, (leaf, t) in enumerate(zip(leaves, tleaves)):
+                want = 0.0 if t.grad is None else t.grad.item()
+                assert close(leaf.grad, want), (f"a random graph ({ops}): backward() gives its leaf {i} the grad "
+                                                f"{leaf.grad!r}, PyTorch {want!r}")
             graph_sizes.append(len(_topo(root)))
 
         same_as_torch()
-        assert len(graph_sizes) >= 2000 and max(graph_sizes) >= 40
+        assert len(graph_sizes) >= check_settings(2000).max_examples and max(graph_sizes) >= 40
 
 
 _checks.run('against_torch', _cell_against_torch)
@@ -834,7 +874,7 @@ def test_against_torch():
 
 
 def _cell_torch_edges():
-    # book/06_operations.ipynb, cell 117
+    # book/06_operations.ipynb, cell 118
     torch = need_torch()
     if torch is not None:
         for e, want_db in [(2.5, 0.0), (0.5, math.inf)]:
@@ -855,7 +895,7 @@ _checks.run('torch_edges', _cell_torch_edges)
 def test_torch_edges():
     _checks.report('torch_edges')
 
-# book/06_operations.ipynb, cell 119
+# book/06_operations.ipynb, cell 120
 neuron_leaves = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6 + math.asinh(1)}
 
 def tanh_neuron(p):
@@ -869,7 +909,7 @@ o.data, {k: v.grad for k, v in ours.items()}
 
 
 def _cell_torch_neuron():
-    # book/06_operations.ipynb, cell 121
+    # book/06_operations.ipynb, cell 122
     assert abs(o.data - 1 / math.sqrt(2)) < 1e-14
     expected = {"x1": -1.5, "x2": 0.5, "w1": 1.0, "w2": 0.0, "b": 0.5}
     assert all(abs(ours[k].grad - g) < 1e-12 for k, g in expected.items())
@@ -889,7 +929,7 @@ _checks.run('torch_neuron', _cell_torch_neuron)
 def test_torch_neuron():
     _checks.report('torch_neuron')
 
-# book/06_operations.ipynb, cell 123
+# book/06_operations.ipynb, cell 124
 ours = {k: Value(v) for k, v in neuron_leaves.items()}
 o = tanh_neuron(ours)
 n = o._prev[0]                      # the pre-activation, an interior node
@@ -901,7 +941,7 @@ first, second
 
 
 def _cell_torch_backward_twice():
-    # book/06_operations.ipynb, cell 125
+    # book/06_operations.ipynb, cell 126
     assert all(second[k] == 2 * first[k] for k in neuron_leaves)            # leaves: accumulated
     assert second["n"] == first["n"] and abs(first["n"] - 0.5) < 1e-12   # interior: recomputed
     assert abs(second["x1"] + 3.0) < 1e-12 and abs(second["w1"] - 2.0) < 1e-12
@@ -931,7 +971,7 @@ def test_torch_backward_twice():
 
 
 def _cell_exercises():
-    # book/06_operations.ipynb, cell 127
+    # book/06_operations.ipynb, cell 128
     softplus = lambda x: (1 + x.exp()).log()
     for v in (-2.0, 0.0, 2.0):
         x = Value(v)

@@ -283,11 +283,12 @@ def profile(fn):
         runs[0] += phase == "start"
     gc.collect()   # no garbage of earlier cells left waiting: every profile starts from the same state
     pr = cProfile.Profile()
-    gc.callbacks.append(count)
+    others = gc.callbacks[:]   # callbacks of earlier cells would be profiled too: only ours while it runs
+    gc.callbacks[:] = [count]
     try:
         pr.runcall(fn)
     finally:
-        gc.callbacks.remove(count)
+        gc.callbacks[:] = others
     return pstats.Stats(pr), runs[0]
 
 def profiles(V):
