@@ -80,7 +80,7 @@ def figures(root: Path = ROOT) -> dict:
 def report(f: dict) -> list[str]:
     """The budget as lines to print, and a verdict per limit."""
     lines = ["The learner's budget (characters of code a build-along reader types):"]
-    for title, pages in (("main line", f["main"]), ("Part III", f["part3"]), ("instruments", f["instruments"])):
+    for title, pages in (("main line", f["main"]), ("Part III", f["part3"]), ("appendices (the instruments)", f["instruments"])):
         if pages:
             lines.append(f"  {title}: " + ", ".join(f"{Path(p).stem} {f['per_page'][p]:,}" for p in pages))
     ok1, ok2 = f["part_one"] <= PART_ONE_LIMIT, f["main_line"] <= MAIN_LINE_LIMIT
