@@ -36,6 +36,12 @@ def _file_of(nodeid: str) -> str:
     return (HERE.parent / nodeid.split("::")[0]).relative_to(HERE.parent).as_posix()
 
 
+def pytest_configure(config):
+    # the shared inputs as they are when the run starts: a check may change the environment (MPLBACKEND, for one)
+    # before the passes are kept at the end
+    cache.shared_digest()
+
+
 def pytest_ignore_collect(collection_path, config):
     # (pytest asks this of the files it finds in a folder, not of files named on its command line: for those,
     # book/_tools/pytests.py leaves the kept ones out itself)
